@@ -1,0 +1,87 @@
+import Foundation
+
+/// The plugin's IPAM store: reservations as files under `<dataDir>/<network>/`, one per address,
+/// every transaction under an exclusive `flock` of `<dataDir>/<network>/lock` (see
+/// `StoreDirectory` for the layout).
+///
+/// Why this is tricky: the plugin runs as many concurrent processes (a burst of pod ADDs), any of
+/// which can be killed at any point. Hence: the lock is per open file (works across processes and
+/// threads, dropped by the kernel when a holder dies); a reservation is an exclusive `link` of a
+/// fully written, fsynced temporary file (a record is never visible half-written, and of two
+/// writers only one wins); a killed writer's temporary file is removed by the next transaction;
+/// a record that cannot be read keeps its address taken and is reported, never reused.
+/// Cost per ADD: one lock, one directory scan, reading the records that mention the container
+/// ID, two fsyncs (record and directory).
+public struct DiskStore: Sendable {
+    /// Where the plugin keeps its stores unless configured otherwise.
+    public static let defaultDataDir = "/var/lib/cni/trellis"
+
+    /// The CNI network name (the store's directory name).
+    public let network: String
+    /// `<dataDir>/<network>`.
+    public let directory: String
+    /// How long a transaction waits for the lock before `IPAMError.lockTimeout`.
+    public let lockTimeout: Duration
+
+    /// A store for `network` under `dataDir`. Nothing is touched until the first operation, which
+    /// creates the directory if needed.
+    /// Throws `IPAMError.invalidNetworkName` unless `network` is 1-255 characters of
+    /// `[A-Za-z0-9_.-]` starting with a letter or digit (it becomes a path component).
+    public init(dataDir: String = DiskStore.defaultDataDir, network: String,
+                lockTimeout: Duration = .seconds(10)) throws {
+        guard Self.isValidNetworkName(network) else { throw IPAMError.invalidNetworkName(network) }
+        self.network = network
+        self.directory = (dataDir.hasSuffix("/") ? String(dataDir.dropLast()) : dataDir) + "/" + network
+        self.lockTimeout = lockTimeout
+    }
+
+    /// The path of the lock file; other tools that must exclude the plugin `flock` it too.
+    public var lockPath: String { directory + "/lock" }
+
+    /// CNI ADD: one address per range for `attachment` (see `Allocator.allocate` for the rules),
+    /// in the order of `ranges`. An attachment that already holds addresses in the ranges gets
+    /// them back. Throws `IPAMError.invalidRanges`, `.sliceExhausted` (naming the slice),
+    /// `.lockTimeout` (CNI code 11), `.system`.
+    public func allocate(for attachment: Attachment, pod: PodMetadata, ranges: [IPPrefix],
+                         now: Date = Date()) throws -> [IPAddress] {
+        try transaction(creating: true) { store in
+            try Allocator.allocate(for: attachment, pod: pod, ranges: ranges, now: now, in: store)
+        }
+    }
+
+    /// CNI CHECK: the addresses `attachment` holds, sorted. Throws `.lockTimeout`, `.system`.
+    public func addresses(of attachment: Attachment) throws -> [IPAddress] {
+        try transaction(creating: false) { try $0.addresses(of: attachment).sorted() }
+    }
+
+    /// Every record sorted by address, and every address file that is not a readable record.
+    /// A missing store is empty. Throws `.lockTimeout`, `.system`.
+    public func list() throws -> (records: [AllocationRecord], corrupt: [CorruptRecord]) {
+        try transaction(creating: false) { try $0.contents() }
+    }
+
+    /// Runs `body` on the directory under the lock, then makes its changes durable. Without
+    /// `creating`, a missing directory is passed as an empty store and not created.
+    func transaction<T>(creating: Bool, _ body: (StoreDirectory) throws -> T) throws -> T {
+        if access(directory, F_OK) != 0 {
+            guard creating else { return try body(StoreDirectory(path: directory)) }
+            try FileIO.makeDirectories(directory)
+        }
+        return try StoreLock.holding(lockPath, timeout: lockTimeout) {
+            let store = StoreDirectory(path: directory)
+            let result = try body(store)
+            if store.changed { try FileIO.syncDirectory(directory) }
+            return result
+        }
+    }
+
+    static func isValidNetworkName(_ name: String) -> Bool {
+        func allowed(_ c: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
+        }
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, allowed(first), bytes.count <= 255 else { return false }
+        return bytes.allSatisfy { allowed($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+    }
+}

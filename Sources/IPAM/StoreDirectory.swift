@@ -1,0 +1,112 @@
+import Foundation
+
+/// The store's directory while its lock is held: the file-level operations `DiskStore`'s
+/// transactions are made of, and the `AllocationStore` the allocator works against.
+///
+/// Layout of `<dataDir>/<network>/`: one file per allocated address, named by the address
+/// (`10.244.1.5`, `fd00:10:244:1::5`), holding its JSON record; `last_reserved.v4` /
+/// `last_reserved.v6`, the round-robin markers; `lock`, the lock file. Names starting with
+/// `FileIO.temporaryPrefix` are writes in flight, which cannot exist while we hold the lock, so
+/// any we see is a killed writer's leftover and is removed. Other names are ignored.
+final class StoreDirectory: AllocationStore {
+    let path: String
+    /// Set when a directory entry changed, so the transaction ends with one `fsync` of the
+    /// directory instead of one per change.
+    private(set) var changed = false
+
+    init(path: String) {
+        self.path = path
+    }
+
+    /// The address files, by address. Removes leftover temporary files on the way.
+    func addressFiles() throws -> [(address: IPAddress, name: String)] {
+        guard let names = try FileIO.entries(of: path) else { return [] }
+        var files: [(address: IPAddress, name: String)] = []
+        for name in names {
+            if name.hasPrefix(FileIO.temporaryPrefix) {
+                if try FileIO.remove(path + "/" + name) { changed = true }
+            } else if let address = IPAddress(name) {
+                files.append((address, name))
+            }
+        }
+        return files
+    }
+
+    /// Every record, sorted by address, and every address file that is not a record.
+    func contents() throws -> (records: [AllocationRecord], corrupt: [CorruptRecord]) {
+        var records: [AllocationRecord] = []
+        var corrupt: [CorruptRecord] = []
+        for file in try addressFiles() {
+            switch try read(file) {
+            case .success(let record): records.append(record)
+            case .failure(let bad): corrupt.append(bad)
+            }
+        }
+        return (records.sorted { $0.address < $1.address }, corrupt.sorted { $0.address < $1.address })
+    }
+
+    func addresses(of attachment: Attachment) throws -> [IPAddress] {
+        // Decoding every record on each ADD is most of its cost; a record's bytes contain the
+        // container ID verbatim (CNI restricts it to [A-Za-z0-9_.-], which JSON never escapes),
+        // so only records containing it are decoded.
+        let needle = Array(attachment.containerID.utf8)
+        let verbatim = !needle.isEmpty && needle.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        var held: [IPAddress] = []
+        for file in try addressFiles() {
+            guard let bytes = try FileIO.read(path + "/" + file.name) else { continue }
+            if verbatim, bytes.firstRange(of: needle) == nil { continue }
+            if case .success(let record) = RecordFile.decode(bytes, address: file.address, path: path),
+               record.attachment == attachment {
+                held.append(record.address)
+            }
+        }
+        return held
+    }
+
+    func lastReserved(_ family: IPFamily) throws -> IPAddress? {
+        guard let bytes = try FileIO.read(path + "/" + Self.markerName(family)) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return IPAddress(text).flatMap { $0.family == family ? $0 : nil }
+    }
+
+    func reserve(_ record: AllocationRecord) throws -> Bool {
+        let contents = try RecordFile.encode(record)
+        guard try FileIO.createExclusively(record.address.description, in: path, with: contents) else {
+            return false
+        }
+        changed = true
+        // The marker is only a hint (a lost or torn marker restarts the search at the slice's
+        // start; the exclusive create still guards every address), so it skips the fsync.
+        try FileIO.replace(Self.markerName(record.address.family), in: path,
+                           with: Array(record.address.description.utf8), durable: false)
+        return true
+    }
+
+    func release(_ address: IPAddress) throws {
+        if try FileIO.remove(path + "/" + address.description) { changed = true }
+    }
+
+    /// Removes the file of `file`, whatever its name's spelling; `true` when it existed.
+    func remove(_ file: (address: IPAddress, name: String)) throws -> Bool {
+        let removed = try FileIO.remove(path + "/" + file.name)
+        if removed { changed = true }
+        return removed
+    }
+
+    /// The record in `file`, or why it is corrupt.
+    func read(_ file: (address: IPAddress, name: String)) throws -> Result<AllocationRecord, CorruptRecord> {
+        let filePath = path + "/" + file.name
+        guard let bytes = try readRecordBytes(filePath) else {
+            return .failure(CorruptRecord(address: file.address, path: filePath, reason: "not a regular file"))
+        }
+        return RecordFile.decode(bytes, address: file.address, path: filePath)
+    }
+
+    private func readRecordBytes(_ filePath: String) throws -> [UInt8]? {
+        do { return try FileIO.read(filePath) } catch IPAMError.system(_, _, let code) where code == EISDIR {
+            return nil
+        }
+    }
+
+    private static func markerName(_ family: IPFamily) -> String { "last_reserved.\(family.rawValue)" }
+}
