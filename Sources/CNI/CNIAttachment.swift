@@ -1,0 +1,16 @@
+/// One attachment as the spec identifies it: the `(CNI_CONTAINERID, CNI_IFNAME)` pair. Used for
+/// the attachment of an ADD/CHECK/DEL and for GC's `cni.dev/valid-attachments`; both parts are
+/// validated, so the pair is safe to turn into file names (IPAM's `Attachment` is the stored form).
+public struct CNIAttachment: Hashable, Sendable, Comparable {
+    public let containerID: ContainerID
+    public let ifname: InterfaceName
+
+    public init(containerID: ContainerID, ifname: InterfaceName) {
+        self.containerID = containerID
+        self.ifname = ifname
+    }
+
+    public static func < (lhs: CNIAttachment, rhs: CNIAttachment) -> Bool {
+        (lhs.containerID, lhs.ifname) < (rhs.containerID, rhs.ifname)
+    }
+}
