@@ -6,14 +6,14 @@ public struct AllocationRecord: Hashable, Sendable {
     /// The allocated address (the record's file name).
     public var address: IPAddress
     /// The holder.
-    public var attachment: Attachment
+    public var attachment: AttachmentID
     /// The pod behind the holder.
     public var pod: PodMetadata
     /// When the address was allocated.
     public var created: Date
 
     /// Memberwise initialiser.
-    public init(address: IPAddress, attachment: Attachment, pod: PodMetadata, created: Date) {
+    public init(address: IPAddress, attachment: AttachmentID, pod: PodMetadata, created: Date) {
         self.address = address
         self.attachment = attachment
         self.pod = pod
@@ -58,7 +58,7 @@ struct RecordFile: Codable {
     }
 
     func record(address: IPAddress) -> AllocationRecord {
-        AllocationRecord(address: address, attachment: Attachment(containerID: containerID, ifname: ifname),
+        AllocationRecord(address: address, attachment: AttachmentID(containerID: containerID, ifname: ifname),
                          pod: PodMetadata(namespace: podNamespace, name: podName, netns: netns),
                          created: created)
     }

@@ -5,7 +5,7 @@
 /// changes the store between the calls of one `Allocator.allocate`.
 public protocol AllocationStore {
     /// The addresses `attachment` holds already (any family, any slice), in no particular order.
-    func addresses(of attachment: Attachment) throws -> [IPAddress]
+    func addresses(of attachment: AttachmentID) throws -> [IPAddress]
 
     /// The address most recently reserved in `family`, where round-robin resumes; `nil` if none
     /// (or if the marker is unreadable: it is only a hint).

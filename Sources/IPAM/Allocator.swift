@@ -19,7 +19,7 @@ public enum Allocator {
     ///   - store: where reservations live, already locked by the caller.
     /// - Throws: `IPAMError.invalidRanges` (none, or two of one family), `.sliceExhausted` naming
     ///   the full slice, or whatever `store` throws.
-    public static func allocate(for attachment: Attachment, pod: PodMetadata, ranges: [IPPrefix],
+    public static func allocate(for attachment: AttachmentID, pod: PodMetadata, ranges: [IPPrefix],
                                 now: Date = Date(), in store: some AllocationStore) throws -> [IPAddress] {
         try validate(ranges)
         let held = try store.addresses(of: attachment)
@@ -56,7 +56,7 @@ public enum Allocator {
         }
     }
 
-    private static func reserveNext(in slice: IPPrefix, for attachment: Attachment, pod: PodMetadata,
+    private static func reserveNext(in slice: IPPrefix, for attachment: AttachmentID, pod: PodMetadata,
                                     now: Date, in store: some AllocationStore) throws -> IPAddress {
         guard let usable = usableAddresses(of: slice) else { throw IPAMError.sliceExhausted(slice: slice) }
         let count = usable.upperBound.value - usable.lowerBound.value + 1

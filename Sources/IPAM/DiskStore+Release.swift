@@ -7,7 +7,7 @@ extension DiskStore {
     /// (empty when it held none). Throws `.lockTimeout`, `.system`.
     @discardableResult
     public func release(containerID: String, ifname: String) throws -> [IPAddress] {
-        let attachment = Attachment(containerID: containerID, ifname: ifname)
+        let attachment = AttachmentID(containerID: containerID, ifname: ifname)
         return try release { $0.attachment == attachment }.map(\.address)
     }
 
@@ -44,7 +44,7 @@ extension DiskStore {
 
     /// CNI GC: frees every allocation whose attachment is not in `validAttachments` and returns
     /// the freed records. Corrupt records are kept (their holder is unknown).
-    public func gc(keeping validAttachments: Set<Attachment>) throws -> [AllocationRecord] {
+    public func gc(keeping validAttachments: Set<AttachmentID>) throws -> [AllocationRecord] {
         try release { !validAttachments.contains($0.attachment) }
     }
 

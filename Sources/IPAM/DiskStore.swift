@@ -42,7 +42,7 @@ public struct DiskStore: Sendable {
     /// in the order of `ranges`. An attachment that already holds addresses in the ranges gets
     /// them back. Throws `IPAMError.invalidRanges`, `.sliceExhausted` (naming the slice),
     /// `.lockTimeout` (CNI code 11), `.system`.
-    public func allocate(for attachment: Attachment, pod: PodMetadata, ranges: [IPPrefix],
+    public func allocate(for attachment: AttachmentID, pod: PodMetadata, ranges: [IPPrefix],
                          now: Date = Date()) throws -> [IPAddress] {
         try transaction(creating: true) { store in
             try Allocator.allocate(for: attachment, pod: pod, ranges: ranges, now: now, in: store)
@@ -50,7 +50,7 @@ public struct DiskStore: Sendable {
     }
 
     /// CNI CHECK: the addresses `attachment` holds, sorted. Throws `.lockTimeout`, `.system`.
-    public func addresses(of attachment: Attachment) throws -> [IPAddress] {
+    public func addresses(of attachment: AttachmentID) throws -> [IPAddress] {
         try transaction(creating: false) { try $0.addresses(of: attachment).sorted() }
     }
 

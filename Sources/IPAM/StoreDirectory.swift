@@ -45,7 +45,7 @@ final class StoreDirectory: AllocationStore {
         return (records.sorted { $0.address < $1.address }, corrupt.sorted { $0.address < $1.address })
     }
 
-    func addresses(of attachment: Attachment) throws -> [IPAddress] {
+    func addresses(of attachment: AttachmentID) throws -> [IPAddress] {
         // Decoding every record on each ADD is most of its cost; a record's bytes contain the
         // container ID verbatim (CNI restricts it to [A-Za-z0-9_.-], which JSON never escapes),
         // so only records containing it are decoded.

@@ -1,6 +1,6 @@
 /// One network attachment of a container, as CNI identifies it: the container ID and the
 /// interface name inside the container. An attachment holds at most one address per family.
-public struct Attachment: Hashable, Sendable, Codable, Comparable {
+public struct AttachmentID: Hashable, Sendable, Codable, Comparable {
     /// `CNI_CONTAINERID`.
     public var containerID: String
     /// `CNI_IFNAME` (usually `eth0`).
@@ -12,7 +12,7 @@ public struct Attachment: Hashable, Sendable, Codable, Comparable {
         self.ifname = ifname
     }
 
-    public static func < (lhs: Attachment, rhs: Attachment) -> Bool {
+    public static func < (lhs: AttachmentID, rhs: AttachmentID) -> Bool {
         (lhs.containerID, lhs.ifname) < (rhs.containerID, rhs.ifname)
     }
 }
