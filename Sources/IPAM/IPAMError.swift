@@ -43,7 +43,8 @@ extension IPAMError: CustomStringConvertible {
         case .lockTimeout(let path, let seconds):
             "timed out after \(seconds)s waiting for the IPAM lock \(path)"
         case .ambiguousContainerID(let prefix, let candidates):
-            "container ID prefix \"\(prefix)\" matches \(candidates.count) containers: \(candidates.joined(separator: ", "))"
+            "container ID prefix \"\(prefix)\" matches \(candidates.count) containers: "
+                + candidates.prefix(5).joined(separator: ", ") + (candidates.count > 5 ? ", ..." : "")
         case .system(let operation, let path, let code):
             "\(operation) \(path): \(String(cString: strerror(code)))"
         case .encodingFailed(let reason):

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The root command. `status` and `diagnose` arrive with the agent.
+struct Cnictl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnictl",
+        abstract: "Inspect and repair Trellis on this node.",
+        subcommands: [IPAMCommand.self])
+}
+
+/// `cnictl ipam show|gc|release`: the plugin's address store on this node.
+struct IPAMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ipam",
+        abstract: "Show and repair the pod address allocations on this node.",
+        subcommands: [ShowCommand.self, GCCommand.self, ReleaseCommand.self])
+}
