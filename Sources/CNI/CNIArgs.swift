@@ -24,6 +24,7 @@ public struct CNIArgs: Hashable, Sendable {
         self.values = values
     }
 
+    /// The value of `key`, or `nil`.
     public subscript(key: String) -> String? { values[key] }
 
     /// `K8S_POD_NAMESPACE`, set by Kubernetes runtimes.

@@ -2,6 +2,7 @@ import Foundation
 
 /// What the process does at exit: write `stdout` (possibly empty) and exit with `exitCode`.
 public struct CNIOutcome: Hashable, Sendable {
+    /// Bytes for stdout: a result, version info, error JSON, or nothing.
     public let stdout: Data
     /// 0 on success, 1 on any error (as the reference plugins exit).
     public let exitCode: Int32

@@ -1,6 +1,7 @@
 /// The `CNI_*` environment of one invocation, parsed and validated before anything touches a
 /// path or a device name. Pure: it reads only the dictionary it is given.
 public struct CNIEnvironment: Hashable, Sendable {
+    /// `CNI_COMMAND`.
     public let command: CNICommand
     /// `CNI_CONTAINERID` and `CNI_IFNAME`; present for ADD, CHECK and DEL, `nil` otherwise.
     public let attachment: CNIAttachment?

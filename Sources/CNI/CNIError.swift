@@ -58,12 +58,14 @@ public struct CNIError: Error, Hashable, Sendable {
         }
     }
 
+    /// The spec's code (the JSON's `code`).
     public var code: Code
     /// A short message characterising the error (the JSON's `msg`).
     public var message: String
     /// A longer description (the JSON's `details`), omitted when `nil`.
     public var details: String?
 
+    /// An error with `code`, a short `message` and optional `details`.
     public init(_ code: Code, _ message: String, details: String? = nil) {
         self.code = code
         self.message = message

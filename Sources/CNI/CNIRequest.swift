@@ -55,27 +55,38 @@ public enum CNIRequest: Hashable, Sendable {
 
 /// ADD or CHECK of one attachment: the container's netns is known.
 public struct AttachmentRequest: Hashable, Sendable {
+    /// The `(CNI_CONTAINERID, CNI_IFNAME)` pair, validated.
     public let attachment: CNIAttachment
     /// `CNI_NETNS`, the path of the container's network namespace.
     public let netns: String
+    /// `CNI_ARGS`.
     public let args: CNIArgs
+    /// `CNI_PATH`, split on `:`.
     public let path: [String]
+    /// The plugin configuration from stdin, validated.
     public let config: NetworkConfig
 }
 
 /// DEL of one attachment. `netns` is `nil` when the runtime no longer has the namespace; DEL
 /// must still release what it can and succeed when things are already gone.
 public struct DetachmentRequest: Hashable, Sendable {
+    /// The `(CNI_CONTAINERID, CNI_IFNAME)` pair, validated.
     public let attachment: CNIAttachment
+    /// `CNI_NETNS`, or `nil` when the runtime gave none.
     public let netns: String?
+    /// `CNI_ARGS`.
     public let args: CNIArgs
+    /// `CNI_PATH`, split on `:`.
     public let path: [String]
+    /// The plugin configuration from stdin, validated.
     public let config: NetworkConfig
 }
 
 /// GC or STATUS: about the network, not one attachment. For GC the still-valid attachments
-/// are `config.validAttachments` (empty when the runtime sent none).
+/// are `config.validAttachments` (`nil` when the runtime did not send the list).
 public struct NetworkRequest: Hashable, Sendable {
+    /// `CNI_PATH`, split on `:`.
     public let path: [String]
+    /// The plugin configuration from stdin, validated.
     public let config: NetworkConfig
 }

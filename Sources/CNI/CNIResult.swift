@@ -7,6 +7,7 @@ import IPAM
 public struct CNIResult: Hashable, Sendable {
     /// An interface the attachment created, in the container or on the host.
     public struct Interface: Hashable, Sendable {
+        /// The interface name (`eth0`, the host veth's name).
         public var name: String
         /// Hardware address, `aa:bb:cc:dd:ee:ff`, when L2 addresses mean something.
         public var mac: String?
@@ -19,6 +20,7 @@ public struct CNIResult: Hashable, Sendable {
         /// PCI identifier of the device (1.1.0 only).
         public var pciID: String?
 
+        /// An interface; everything but the name is optional.
         public init(name: String, mac: String? = nil, mtu: Int? = nil, sandbox: String? = nil,
                     socketPath: String? = nil, pciID: String? = nil) {
             (self.name, self.mac, self.mtu, self.sandbox) = (name, mac, mtu, sandbox)
@@ -30,10 +32,12 @@ public struct CNIResult: Hashable, Sendable {
     public struct IPConfig: Hashable, Sendable {
         /// The address with its prefix length, host bits kept (`10.244.1.5/32`).
         public var address: IPPrefix
+        /// The gateway for this address's subnet, if any.
         public var gateway: IPAddress?
         /// Index into ``CNIResult/interfaces``; `nil` in IPAM-style results.
         public var interface: Int?
 
+        /// An address entry.
         public init(address: IPPrefix, gateway: IPAddress? = nil, interface: Int? = nil) {
             (self.address, self.gateway, self.interface) = (address, gateway, interface)
         }
@@ -41,16 +45,22 @@ public struct CNIResult: Hashable, Sendable {
 
     /// A route the attachment created. The attributes after `gateway` exist in 1.1.0 only.
     public struct Route: Hashable, Sendable {
+        /// The route's destination (`dst`).
         public var destination: IPPrefix
         /// Next hop; when `nil` the IP entry's gateway may be used.
         public var gateway: IPAddress?
+        /// Path MTU towards the destination.
         public var mtu: Int?
+        /// TCP MSS to advertise towards the destination.
         public var advmss: Int?
+        /// Route metric; lower wins.
         public var priority: Int?
+        /// Routing table number.
         public var table: Int?
         /// Route scope: 0 global, 253 link, 254 host.
         public var scope: Int?
 
+        /// A route; everything but the destination is optional.
         public init(destination: IPPrefix, gateway: IPAddress? = nil, mtu: Int? = nil,
                     advmss: Int? = nil, priority: Int? = nil, table: Int? = nil,
                     scope: Int? = nil) {
@@ -59,11 +69,16 @@ public struct CNIResult: Hashable, Sendable {
         }
     }
 
+    /// Interfaces created, host side included.
     public var interfaces: [Interface]
+    /// Addresses assigned.
     public var ips: [IPConfig]
+    /// Routes created.
     public var routes: [Route]
+    /// DNS settings; omitted when empty.
     public var dns: CNIDNS
 
+    /// A result; an empty one by default.
     public init(interfaces: [Interface] = [], ips: [IPConfig] = [], routes: [Route] = [],
                 dns: CNIDNS = CNIDNS()) {
         (self.interfaces, self.ips, self.routes, self.dns) = (interfaces, ips, routes, dns)

@@ -46,6 +46,7 @@ public enum CNIVersion: String, CaseIterable, Comparable, Sendable {
     /// Whether the 1.1.0 additions (interface mtu, socketPath, pciID; route attributes) exist.
     var hasExtendedAttributes: Bool { self >= .v1_1_0 }
 
+    /// Orders by release.
     public static func < (lhs: CNIVersion, rhs: CNIVersion) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

@@ -11,6 +11,8 @@ struct ConfigWire: Decodable {
     var args: [String: JSONValue]?
     var capabilities: [String: Bool]?
     var validAttachments: [AttachmentWire]?
+    /// The key libcni also writes, named after an earlier spec typo (cni#1101).
+    var legacyAttachments: [AttachmentWire]?
     var dns: CNIDNS?
     var runDir: String?
     var dataDir: String?
@@ -28,6 +30,7 @@ struct ConfigWire: Decodable {
         case cniVersion, name, type, prevResult, runtimeConfig, args, capabilities, dns
         case runDir, dataDir, mtu, ranges, logFile, logLevel
         case validAttachments = "cni.dev/valid-attachments"
+        case legacyAttachments = "cni.dev/attachments"
     }
 
     static func invalid(_ message: String, details: String? = nil) -> CNIError {

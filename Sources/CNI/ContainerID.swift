@@ -22,8 +22,10 @@ public struct ContainerID: Hashable, Sendable, Comparable, CustomStringConvertib
         return NameRule.problem(with: text, what: "container ID")
     }
 
+    /// The raw ID.
     public var description: String { rawValue }
 
+    /// Orders by raw value.
     public static func < (lhs: ContainerID, rhs: ContainerID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 

@@ -30,8 +30,10 @@ public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvert
         return nil
     }
 
+    /// The raw name.
     public var description: String { rawValue }
 
+    /// Orders by raw value.
     public static func < (lhs: InterfaceName, rhs: InterfaceName) -> Bool {
         lhs.rawValue < rhs.rawValue
     }

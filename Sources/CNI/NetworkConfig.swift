@@ -15,6 +15,7 @@ public struct NetworkConfig: Hashable, Sendable {
         case error, warning, info, debug
     }
 
+    /// The version the runtime speaks; results and errors are written in it.
     public let cniVersion: CNIVersion
     /// The network name (the spec's name rule), also the IPAM store's directory name.
     public let name: String
@@ -28,7 +29,9 @@ public struct NetworkConfig: Hashable, Sendable {
     public let args: [String: JSONValue]
     /// Capabilities the plugin declared in the conflist.
     public let capabilities: [String: Bool]
-    /// GC's still-valid attachments (`cni.dev/valid-attachments`); `nil` unless given.
+    /// GC's still-valid attachments: `cni.dev/valid-attachments`, else the `cni.dev/attachments`
+    /// libcni also writes. `nil` when the runtime sent neither (or `null`): it did not say which
+    /// attachments are valid, which is not the same as "none are".
     public let validAttachments: [CNIAttachment]?
     /// The well-known `dns` key, for the result.
     public let dns: CNIDNS?
@@ -43,9 +46,12 @@ public struct NetworkConfig: Hashable, Sendable {
     public let ranges: [IPPrefix]
     /// Absolute path of the log file; `nil` for stderr.
     public let logFile: String?
+    /// From `logLevel`; `info` by default.
     public let logLevel: LogLevel
 
+    /// `runDir` when not configured.
     public static let defaultRunDir = "/run/trellis"
+    /// `dataDir` when not configured.
     public static let defaultDataDir = "/var/lib/cni/trellis"
     /// Accepted pod MTUs: IPv4's minimum reassembly size up to the largest a veth takes.
     public static let mtuRange = 576...65535
@@ -72,7 +78,7 @@ public struct NetworkConfig: Hashable, Sendable {
         runtimeConfig = wire.runtimeConfig ?? [:]
         args = wire.args ?? [:]
         capabilities = wire.capabilities ?? [:]
-        validAttachments = try wire.validAttachments.map(ConfigWire.attachments)
+        validAttachments = try (wire.validAttachments ?? wire.legacyAttachments).map(ConfigWire.attachments)
         dns = wire.dns
         runDir = try ConfigWire.absolutePath(wire.runDir ?? NetworkConfig.defaultRunDir, key: "runDir")
         dataDir = try ConfigWire.absolutePath(wire.dataDir ?? NetworkConfig.defaultDataDir, key: "dataDir")

@@ -3,11 +3,15 @@ import Foundation
 /// A network configuration list (conflist), as in `/etc/cni/net.d/10-trellis.conflist`. Plugin
 /// objects are kept as JSON; ``pluginConfig(type:)`` derives what a runtime would pass to one.
 public struct NetworkConfigList: Hashable, Sendable {
+    /// The list's `cniVersion`, passed to every plugin.
     public let cniVersion: CNIVersion
     /// Further versions the list supports (`cniVersions`), as written.
     public let cniVersions: [String]
+    /// The network name (the spec's name rule).
     public let name: String
+    /// `disableCheck`: runtimes must not call CHECK.
     public let disableCheck: Bool
+    /// `disableGC`: runtimes must not call GC.
     public let disableGC: Bool
     /// The plugin objects in chain order; each has a non-empty string `type`.
     public let plugins: [[String: JSONValue]]

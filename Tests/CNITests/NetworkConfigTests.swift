@@ -95,6 +95,16 @@ struct NetworkConfigTests {
         #expect(error?.details?.contains("0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0") == true)
     }
 
+    @Test("GC attachments fall back to libcni's cni.dev/attachments; null means not given")
+    func legacyAttachmentsKey() throws {
+        let legacy = try NetworkConfig.decode(Fixture.config(extra: #","cni.dev/attachments":[{"containerID":"b2","ifname":"net1"}]"#))
+        #expect(legacy.validAttachments?.map(\.ifname.rawValue) == ["net1"])
+        let both = try NetworkConfig.decode(Fixture.config(extra: #","cni.dev/valid-attachments":[],"cni.dev/attachments":[{"containerID":"b2","ifname":"net1"}]"#))
+        #expect(both.validAttachments == [])
+        let null = try NetworkConfig.decode(Fixture.config(extra: #","cni.dev/valid-attachments":null"#))
+        #expect(null.validAttachments == nil)
+    }
+
     @Test("the mtu bounds themselves are accepted", arguments: [576, 65535])
     func mtuBounds(mtu: Int) throws {
         #expect(try NetworkConfig.decode(Fixture.config(extra: #","mtu":\#(mtu)"#)).mtu == mtu)
