@@ -32,24 +32,35 @@ public struct CNIError: Error, Hashable, Sendable {
         /// The code for errors that are not CNIErrors (as the reference plugins' skel uses).
         public static let internalError = Code.plugin(999)
 
-        private static let wellKnown: [(Code, Int)] = [
-            (.incompatibleVersion, 1), (.unsupportedField, 2), (.unknownContainer, 3),
-            (.invalidEnvironment, 4), (.ioFailure, 5), (.decodingFailure, 6),
-            (.invalidNetworkConfig, 7), (.tryAgainLater, 11), (.pluginNotAvailable, 50),
-            (.limitedConnectivity, 51),
+        /// Every code but `.plugin`, for ``init(rawValue:)``.
+        private static let wellKnown: [Code] = [
+            .incompatibleVersion, .unsupportedField, .unknownContainer, .invalidEnvironment,
+            .ioFailure, .decodingFailure, .invalidNetworkConfig, .tryAgainLater,
+            .pluginNotAvailable, .limitedConnectivity,
         ]
 
         /// The number written to the error JSON's `code`.
         public var rawValue: Int {
-            if case .plugin(let number) = self { return number }
-            return Code.wellKnown.first { $0.0 == self }!.1
+            switch self {
+            case .incompatibleVersion: 1
+            case .unsupportedField: 2
+            case .unknownContainer: 3
+            case .invalidEnvironment: 4
+            case .ioFailure: 5
+            case .decodingFailure: 6
+            case .invalidNetworkConfig: 7
+            case .tryAgainLater: 11
+            case .pluginNotAvailable: 50
+            case .limitedConnectivity: 51
+            case .plugin(let number): number
+            }
         }
 
         /// The code for a number: a well-known code, or `.plugin` for 100 and above; `nil` for
         /// a reserved number (0-99) the spec does not define.
         public init?(rawValue: Int) {
-            if let known = Code.wellKnown.first(where: { $0.1 == rawValue }) {
-                self = known.0
+            if let known = Code.wellKnown.first(where: { $0.rawValue == rawValue }) {
+                self = known
             } else if rawValue >= 100 {
                 self = .plugin(rawValue)
             } else {

@@ -17,6 +17,9 @@ enum JSONCoding {
     /// Decodes `T`, mapping every decoder error to `.decodingFailure` (6) naming `what`.
     static func decode<T: Decodable>(_ type: T.Type, from data: Data,
                                      what: String) throws(CNIError) -> T {
+        guard !data.isEmpty else {
+            throw CNIError(.decodingFailure, "cannot decode \(what)", details: "the input is empty")
+        }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {

@@ -115,7 +115,8 @@ struct DispatcherTests {
     func earlyErrorUsesSniffedVersion() {
         let outcome = run(FakePlugin(), "ADD", ["CNI_IFNAME": ""], stdin: Fixture.config(version: "0.4.0"))
         #expect(text(outcome.stdout).hasPrefix(#"{"cniVersion":"0.4.0","code":4,"#))
-        let unreadable = run(FakePlugin(), "ADD", stdin: Data("garbage".utf8))
-        #expect(text(unreadable.stdout).hasPrefix(#"{"cniVersion":"1.1.0","code":6,"#))
+        let unreadable = run(FakePlugin(), "ADD", stdin: Data())
+        #expect(text(unreadable.stdout)
+            == #"{"cniVersion":"1.1.0","code":6,"details":"the input is empty","msg":"cannot decode network configuration"}"#)
     }
 }
