@@ -6,7 +6,7 @@ SHELL := /bin/bash
 # when one of them is missing.
 DEBS := libnl-3-dev libnl-route-3-dev libmnl-dev pkg-config iproute2 etcd-server etcd-client \
         nftables iperf3 iputils-ping containernetworking-plugins podman runc busybox-static \
-        jq procps util-linux kmod
+        iptables jq procps util-linux kmod
 
 RELEASE_DIR := .build/release
 # Release builds find libnl through build/pkgconfig-static, which names Debian's static archives:

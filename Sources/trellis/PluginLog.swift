@@ -1,0 +1,39 @@
+import CNI
+import Foundation
+
+/// The plugin's log: one line per event appended to the config's `logFile` (stderr when none
+/// is set), never stdout, which carries the result. Opening the file is deferred to the first
+/// line written, so a verb that logs nothing costs nothing.
+struct PluginLog {
+    private let path: String?
+    private let level: NetworkConfig.LogLevel
+
+    init(config: NetworkConfig) {
+        path = config.logFile
+        level = config.logLevel
+    }
+
+    func info(_ message: @autoclosure () -> String) { write(.info, message()) }
+    func error(_ message: @autoclosure () -> String) { write(.error, message()) }
+
+    private func write(_ severity: NetworkConfig.LogLevel, _ message: String) {
+        guard severity.isAtLeast(level) else { return }
+        let line = "\(Date().formatted(.iso8601)) \(severity.rawValue) [\(getpid())] \(message)\n"
+        guard let path else {
+            FileHandle.standardError.write(Data(line.utf8))
+            return
+        }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        _ = line.withCString { Foundation.write(fd, $0, strlen($0)) }
+    }
+}
+
+private extension NetworkConfig.LogLevel {
+    /// True when a line of this severity passes a log configured at `threshold`.
+    func isAtLeast(_ threshold: Self) -> Bool {
+        let order = Self.allCases
+        return order.firstIndex(of: self)! <= order.firstIndex(of: threshold)!
+    }
+}

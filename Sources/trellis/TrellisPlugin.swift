@@ -1,0 +1,107 @@
+import CNI
+import Foundation
+import IPAM
+import PodNetwork
+
+/// The verbs of the `trellis` plugin: IPAM from the node's slice plus a routed veth per pod.
+/// Each verb reads `node.json` (or the config's static `ranges`) and the IPAM store; the plugin
+/// never talks to the datastore.
+struct TrellisPlugin: CNIPlugin {
+    private let wiring = PodWiring()
+
+    /// ADD: reserve one address per family, wire the pod, and release the reservation again when
+    /// wiring fails, so a failed ADD leaves nothing behind. A repeated ADD of a wired attachment
+    /// rewires it with the same addresses.
+    func add(_ request: AttachmentRequest) throws -> CNIResult {
+        let log = PluginLog(config: request.config)
+        let slice = try NodeSlice(config: request.config)
+        let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
+        let attachment = request.attachment.ipamAttachment
+        let pod = PodMetadata(namespace: request.args.podNamespace, name: request.args.podName, netns: request.netns)
+        let addresses = try store.allocate(for: attachment, pod: pod, ranges: slice.ranges)
+        let spec = PodAttachment(containerID: attachment.containerID, interfaceName: attachment.ifname,
+                                 namespacePath: request.netns, addresses: addresses, mtu: slice.mtu)
+        do {
+            let wired = try wireReplacingLeftover(spec)
+            log.info("ADD \(attachment.containerID)/\(attachment.ifname): \(addresses.map(\.description).joined(separator: ", ")) on \(wired.hostInterfaceName)")
+            return CNIResult(wired: wired, addresses: addresses, dns: request.config.dns)
+        } catch {
+            _ = try? store.release(containerID: attachment.containerID, ifname: attachment.ifname)
+            log.error("ADD \(attachment.containerID)/\(attachment.ifname) failed, released \(addresses.map(\.description)): \(error)")
+            throw error
+        }
+    }
+
+    /// A host veth that already exists for this container is a previous ADD's (repeated, or
+    /// killed part-way): remove it and wire afresh rather than fail.
+    private func wireReplacingLeftover(_ spec: PodAttachment) throws -> WiredPod {
+        do {
+            return try wiring.add(spec)
+        } catch PodNetworkError.hostInterfaceExists {
+            try wiring.remove(containerID: spec.containerID)
+            return try wiring.add(spec)
+        }
+    }
+
+    /// CHECK: the store still holds the addresses of `prevResult`, and the kernel still holds
+    /// the wiring.
+    func check(_ request: AttachmentRequest) throws {
+        let slice = try NodeSlice(config: request.config)
+        let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
+        let attachment = request.attachment.ipamAttachment
+        let held = try store.addresses(of: attachment)
+        guard !held.isEmpty else {
+            throw CNIError(.plugin(TrellisErrorCode.checkFailed), "no address is allocated to \(attachment.containerID)/\(attachment.ifname)")
+        }
+        if let previous = request.config.prevResult {
+            let announced = Set(previous.ips.map(\.address.address))
+            guard announced == Set(held) else {
+                throw CNIError(.plugin(TrellisErrorCode.checkFailed),
+                               "prevResult announces \(announced.map(\.description).sorted()) but the store holds \(held.map(\.description))")
+            }
+        }
+        try wiring.check(PodAttachment(containerID: attachment.containerID, interfaceName: attachment.ifname,
+                                       namespacePath: request.netns, addresses: held, mtu: slice.mtu))
+    }
+
+    /// DEL: unwire first, then release, so an address is never handed out while still wired.
+    /// Succeeds when the netns, the veth or the reservation are already gone.
+    func del(_ request: DetachmentRequest) throws {
+        let log = PluginLog(config: request.config)
+        let attachment = request.attachment.ipamAttachment
+        try wiring.remove(containerID: attachment.containerID)
+        let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
+        let released = try store.release(containerID: attachment.containerID, ifname: attachment.ifname)
+        log.info("DEL \(attachment.containerID)/\(attachment.ifname): released \(released.map(\.description))")
+    }
+
+    /// GC: release every reservation whose attachment the runtime no longer lists, and remove
+    /// its host veth if one is left.
+    func gc(_ request: NetworkRequest) throws {
+        let log = PluginLog(config: request.config)
+        let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
+        let valid = Set((request.config.validAttachments ?? []).map(\.ipamAttachment))
+        let released = try store.gc(keeping: valid)
+        for containerID in Set(released.map(\.attachment.containerID)) {
+            try wiring.remove(containerID: containerID)
+        }
+        log.info("GC: released \(released.map { "\($0.address) (\($0.attachment.containerID))" })")
+    }
+
+    /// STATUS: ready once the node's slice is known (node.json written by the agent, or a
+    /// static `ranges` in the config).
+    func status(_ request: NetworkRequest) throws {
+        do {
+            _ = try NodeSlice(config: request.config)
+        } catch let error as IPAMError {
+            throw CNIError(.pluginNotAvailable, "\(error)")
+        }
+    }
+}
+
+extension CNIAttachment {
+    /// The IPAM store's key for this attachment.
+    var ipamAttachment: AttachmentID {
+        AttachmentID(containerID: containerID.rawValue, ifname: ifname.rawValue)
+    }
+}
