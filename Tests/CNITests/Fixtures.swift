@@ -42,6 +42,16 @@ enum Fixture {
         result.routes.append(.init(destination: prefix("::/0"), gateway: address("fe80::1")))
         return result
     }()
+
+    /// ``dualStackResult`` as it reads back from `version`: without the 1.1.0-only MTUs before it.
+    static func dualStackResult(writtenIn version: CNIVersion) -> CNIResult {
+        var result = dualStackResult
+        if !version.hasExtendedAttributes {
+            result.interfaces[1].mtu = nil
+            result.routes[0].mtu = nil
+        }
+        return result
+    }
 }
 
 func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
