@@ -21,6 +21,13 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_addr.h>
-#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/// setns(fd, CLONE_NEWNET): glibc declares setns only under _GNU_SOURCE, which Swift's Glibc
+/// module does not define; the raw system call is the same thing.
+static inline int trellis_enter_netns(int fd) {
+    return (int)syscall(SYS_setns, fd, 0x40000000 /* CLONE_NEWNET */);
+}
 
 #endif

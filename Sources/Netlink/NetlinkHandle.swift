@@ -1,0 +1,94 @@
+import CNetlink
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One netlink (NETLINK_ROUTE) socket bound to one network namespace: every operation of this
+/// module is a method on it, named after the `ip`/`bridge` verb it performs (the files
+/// `LinkOperations.swift`, `AddressOperations.swift`, ... hold them, one kernel object each).
+///
+/// The socket stays in the namespace it was opened in, so a handle for a pod's namespace is
+/// usable from any thread or task. Calls are serialised by a mutex; a handle can be shared.
+/// Every failure is a `NetlinkError` naming the operation in `ip`'s words.
+public final class NetlinkHandle: Sendable {
+    private let socket: Mutex<Socket>
+
+    /// A handle for the calling thread's current network namespace.
+    /// Throws `NetlinkError.request` when the socket cannot be opened.
+    public init() throws {
+        do throws(SocketFailure) {
+            socket = Mutex(try Socket())
+        } catch {
+            throw NetlinkError.request(operation: "open netlink socket", errno: error.errno)
+        }
+    }
+
+    /// A handle whose socket is opened inside the namespace at `namespacePath` (e.g.
+    /// `/var/run/netns/x`, `/proc/PID/ns/net`) and stays bound to it.
+    /// Throws `NetlinkError.namespace` when the namespace cannot be entered.
+    public init(namespacePath: String) throws {
+        let opened = try NetworkNamespace.run(at: namespacePath) { () throws -> Socket in
+            do throws(SocketFailure) {
+                return try Socket()
+            } catch {
+                throw NetlinkError.request(operation: "open netlink socket in netns \(namespacePath)",
+                                           errno: error.errno)
+            }
+        }
+        socket = Mutex(opened)
+    }
+
+    /// Runs `body` with the socket held; a socket failure becomes `NetlinkError.request` whose
+    /// operation `describe` renders (given a resolver from link index to name, used only then).
+    func perform<T: Sendable>(_ describe: (DeviceNames) -> String,
+                              _ body: (Socket) throws(SocketFailure) -> T) throws -> T {
+        try socket.withLock { socket throws -> T in
+            do throws(SocketFailure) {
+                return try body(socket)
+            } catch {
+                throw NetlinkError.request(operation: describe(DeviceNames(socket: socket)), errno: error.errno)
+            }
+        }
+    }
+
+    /// Sends one request per item, `Self.batchSize` requests per datagram and ACK cycle, and
+    /// lets every item take effect even when some fail. Throws `NetlinkError.batch` listing each
+    /// failed item (described by `describe`), or `.request` for `operation` when the socket fails.
+    func performBatch<Item>(_ items: [Item], _ operation: String,
+                            describe: (Item, DeviceNames) -> String,
+                            build: (Item) throws(SocketFailure) -> Message) throws {
+        try socket.withLock { socket throws in
+            var failures: [NetlinkError] = []
+            do throws(SocketFailure) {
+                for start in stride(from: 0, to: items.count, by: Self.batchSize) {
+                    let chunk = items[start..<min(start + Self.batchSize, items.count)]
+                    var messages: [Message] = []
+                    for item in chunk { messages.append(try build(item)) }
+                    for failure in try socket.executeBatch(messages) {
+                        let item = chunk[chunk.startIndex + failure.index]
+                        failures.append(.request(operation: describe(item, DeviceNames(socket: socket)),
+                                                 errno: failure.errno))
+                    }
+                }
+            } catch {
+                throw NetlinkError.request(operation: operation, errno: error.errno)
+            }
+            if !failures.isEmpty { throw NetlinkError.batch(operation: operation, failures: failures) }
+        }
+    }
+
+    /// Requests per datagram in `performBatch`: their ACKs fit the receive buffer many times over.
+    static let batchSize = 256
+}
+
+/// Names for link indices in error messages: `dev eth0` reads better than `dev #7`. Looked up
+/// only when an operation has already failed.
+struct DeviceNames {
+    let socket: Socket
+
+    /// `"NAME"` for an existing link, `"#INDEX"` otherwise.
+    func callAsFunction(_ index: Int32) -> String {
+        (try? LinkParser.fetch(index: index, name: nil, from: socket))?.name ?? "#\(index)"
+    }
+}
