@@ -7,14 +7,13 @@ extension DiskStore {
     /// (empty when it held none). Throws `.lockTimeout`, `.system`.
     @discardableResult
     public func release(containerID: String, ifname: String) throws -> [IPAddress] {
-        let attachment = AttachmentID(containerID: containerID, ifname: ifname)
-        return try release { $0.attachment == attachment }.map(\.address)
+        try release(inContainer: containerID) { $0.attachment.ifname == ifname }
     }
 
     /// Frees every address of `containerID`, whatever the interface; returns them, sorted.
     @discardableResult
     public func release(containerID: String) throws -> [IPAddress] {
-        try release { $0.attachment.containerID == containerID }.map(\.address)
+        try release(inContainer: containerID) { _ in true }
     }
 
     /// Frees `address`, also when its record is corrupt; `false` when it was not allocated.
@@ -61,6 +60,15 @@ extension DiskStore {
     public func release(where shouldRelease: (AllocationRecord) -> Bool) throws -> [AllocationRecord] {
         try transaction(creating: false) { store in
             try remove(store.contents().records.filter(shouldRelease), from: store)
+        }
+    }
+
+    /// Frees the records of `containerID` that `shouldRelease` selects, reading only that
+    /// container's records (the fast path of CNI DEL); returns their addresses, sorted.
+    private func release(inContainer containerID: String,
+                         where shouldRelease: (AllocationRecord) -> Bool) throws -> [IPAddress] {
+        try transaction(creating: false) { store in
+            try remove(store.records(ofContainer: containerID).filter(shouldRelease), from: store).map(\.address).sorted()
         }
     }
 

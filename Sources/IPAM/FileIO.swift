@@ -22,14 +22,16 @@ enum FileIO {
         }
         defer { close(fd) }
         var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw IPAMError.system(operation: "read", path: path, errno: errno) }
-            if count == 0 { return contents }
-            contents.append(contentsOf: chunk[0..<count])
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk in
+            while true {
+                let count = Glibc.read(fd, chunk.baseAddress, chunk.count)
+                if count < 0, errno == EINTR { continue }
+                guard count >= 0 else { throw IPAMError.system(operation: "read", path: path, errno: errno) }
+                if count == 0 { return }
+                contents.append(contentsOf: chunk[0..<count])
+            }
         }
+        return contents
     }
 
     /// Replaces `name` in `directory` atomically: readers see the old or the new contents, never a

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The store's directory while its lock is held: the file-level operations `DiskStore`'s
 /// transactions are made of, and the `AllocationStore` the allocator works against.
@@ -46,21 +49,29 @@ final class StoreDirectory: AllocationStore {
     }
 
     func addresses(of attachment: AttachmentID) throws -> [IPAddress] {
-        // Decoding every record on each ADD is most of its cost; a record's bytes contain the
-        // container ID verbatim (CNI restricts it to [A-Za-z0-9_.-], which JSON never escapes),
-        // so only records containing it are decoded.
-        let needle = Array(attachment.containerID.utf8)
-        let verbatim = !needle.isEmpty && needle.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
-        var held: [IPAddress] = []
+        try records(ofContainer: attachment.containerID).filter { $0.attachment == attachment }.map(\.address)
+    }
+
+    /// The readable records of `containerID`, in no particular order.
+    ///
+    /// Decoding every record is most of the cost of an ADD or DEL; a record's bytes contain the
+    /// container ID verbatim when it has no character JSON escapes (CNI restricts IDs to
+    /// `[A-Za-z0-9_.-]`), so only the files containing it are decoded.
+    func records(ofContainer containerID: String) throws -> [AllocationRecord] {
+        let needle = Array(containerID.utf8)
+        let verbatim = !needle.isEmpty && needle.allSatisfy {
+            (0x20..<0x80).contains($0) && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+        }
+        var found: [AllocationRecord] = []
         for file in try addressFiles() {
             guard let bytes = try FileIO.read(path + "/" + file.name) else { continue }
-            if verbatim, bytes.firstRange(of: needle) == nil { continue }
+            if verbatim, !Self.bytes(bytes, contain: needle) { continue }
             if case .success(let record) = RecordFile.decode(bytes, address: file.address, path: path),
-               record.attachment == attachment {
-                held.append(record.address)
+               record.attachment.containerID == containerID {
+                found.append(record)
             }
         }
-        return held
+        return found
     }
 
     func lastReserved(_ family: IPFamily) throws -> IPAddress? {
@@ -105,6 +116,17 @@ final class StoreDirectory: AllocationStore {
     private func readRecordBytes(_ filePath: String) throws -> [UInt8]? {
         do { return try FileIO.read(filePath) } catch IPAMError.system(_, _, let code) where code == EISDIR {
             return nil
+        }
+    }
+
+    private static func bytes(_ haystack: [UInt8], contain needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        return haystack.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { pin in
+                (0...(hay.count - pin.count)).contains { start in
+                    hay[start] == pin[0] && memcmp(hay.baseAddress! + start, pin.baseAddress!, pin.count) == 0
+                }
+            }
         }
     }
 
