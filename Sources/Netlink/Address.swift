@@ -32,7 +32,9 @@ public struct AddressEntry: Hashable, Sendable {
 
 /// The kernel's `IFA_F_*` address flags.
 public struct AddressFlags: OptionSet, Hashable, Sendable {
+    /// The kernel's number.
     public let rawValue: UInt32
+    /// Wraps the kernel's number; any value is valid.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// Duplicate address detection was skipped (`nodad`).

@@ -13,6 +13,7 @@ public struct Link: Hashable, Sendable {
     /// The link-layer address; `nil` for devices without one (e.g. `lo` has all zeros, a
     /// tunnel may have none).
     public var mac: MACAddress?
+    /// The maximum transmission unit in bytes.
     public var mtu: Int
     /// Administratively up (`IFF_UP`, what `ip link set up` sets).
     public var isUp: Bool
@@ -67,7 +68,7 @@ enum LinkParser {
         let request = try Message { rtnl_link_build_get_request(index, name, $0) }
         let objects = try socket.query(request)
         guard let link = objects.lazy.compactMap({ link(from: $0.raw) }).first else {
-            throw SocketFailure(errno: ENODEV)
+            throw SocketFailure(errno: EPROTO)  // the kernel answers a GET with the link or an error
         }
         return link
     }

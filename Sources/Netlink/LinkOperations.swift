@@ -21,6 +21,16 @@ extension NetlinkHandle {
         }
     }
 
+    /// The link called `name`, or `nil` when there is none (one request). For teardown paths
+    /// where a missing device is success. `ip link show dev NAME`.
+    public func findLink(named name: String) throws -> Link? {
+        do {
+            return try link(named: name)
+        } catch let error as NetlinkError where error.errno == ENODEV {
+            return nil
+        }
+    }
+
     /// The link with interface index `index`, fetched with a single request.
     /// `ip link show` (by index). Throws `isNotFound` (`ENODEV`) when there is none.
     public func link(index: Int32) throws -> Link {

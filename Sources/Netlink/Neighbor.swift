@@ -27,7 +27,9 @@ public struct Neighbor: Hashable, Sendable {
 
     /// The kernel's identity of a neighbour entry: one per address and device.
     public struct Key: Hashable, Sendable {
+        /// The device the entry belongs to.
         public var linkIndex: Int32
+        /// The neighbour's IP address.
         public var address: IPAddress
     }
 
@@ -37,15 +39,24 @@ public struct Neighbor: Hashable, Sendable {
 
 /// The kernel's neighbour unreachability detection states (`NUD_*`), as `ip neigh` names them.
 public struct NeighborState: OptionSet, Hashable, Sendable {
+    /// The kernel's number.
     public let rawValue: UInt16
+    /// Wraps the kernel's number; any value is valid.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
+    /// Resolution in progress, no link-layer address yet.
     public static let incomplete = NeighborState(rawValue: UInt16(NUD_INCOMPLETE))
+    /// Confirmed reachable recently.
     public static let reachable = NeighborState(rawValue: UInt16(NUD_REACHABLE))
+    /// Not confirmed for a while; used, re-checked on use.
     public static let stale = NeighborState(rawValue: UInt16(NUD_STALE))
+    /// Waiting briefly before probing.
     public static let delay = NeighborState(rawValue: UInt16(NUD_DELAY))
+    /// Being probed.
     public static let probe = NeighborState(rawValue: UInt16(NUD_PROBE))
+    /// Resolution failed.
     public static let failed = NeighborState(rawValue: UInt16(NUD_FAILED))
+    /// Needs no resolution (e.g. point-to-point).
     public static let noARP = NeighborState(rawValue: UInt16(NUD_NOARP))
     /// Never expires nor is replaced by learning (`nud permanent`).
     public static let permanent = NeighborState(rawValue: UInt16(NUD_PERMANENT))

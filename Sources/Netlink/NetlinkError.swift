@@ -16,25 +16,20 @@ public enum NetlinkError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Some requests of a batch failed (the others took effect): one `.request` per failed
     /// entry, in the batch's order. `operation` names the batch (`"route replace (2000 routes)"`).
     case batch(operation: String, failures: [NetlinkError])
-    /// The kernel's answer to `operation` lacked something the request guarantees (e.g. a link
-    /// reply without a name); `errno` is `EPROTO`.
-    case malformedReply(operation: String, detail: String)
 
     /// What was attempted: the operation, or the namespace path.
     public var operation: String {
         switch self {
-        case .request(let operation, _), .malformedReply(let operation, _), .batch(let operation, _): operation
+        case .request(let operation, _), .batch(let operation, _): operation
         case .namespace(let path, _): "netns \(path)"
         }
     }
 
-    /// The errno behind the failure (`EPROTO` for a malformed reply, the first failure's for a
-    /// batch).
+    /// The errno behind the failure (for a batch, the first failed entry's).
     public var errno: Int32 {
         switch self {
         case .request(_, let errno), .namespace(_, let errno): errno
         case .batch(_, let failures): failures.first?.errno ?? EIO
-        case .malformedReply: EPROTO
         }
     }
 
@@ -48,13 +43,11 @@ public enum NetlinkError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `"<operation>: <strerror>"`, e.g. `"route 10.244.2.0/24 dev trellis.vxlan: File exists"`.
     public var description: String {
         switch self {
-        case .malformedReply(let operation, let detail):
-            "\(operation): malformed kernel reply: \(detail)"
         case .batch(let operation, let failures):
             "\(operation): \(failures.count) failed: "
                 + failures.prefix(5).map(\.description).joined(separator: "; ")
                 + (failures.count > 5 ? "; ..." : "")
-        default:
+        case .request, .namespace:
             "\(operation): \(String(cString: strerror(errno)))"
         }
     }

@@ -49,9 +49,11 @@ public struct Route: Hashable, Sendable {
     /// The kernel's identity of a route: two routes with equal keys cannot coexist, and
     /// `replaceRoute` changes the route with the same key in place.
     public struct Key: Hashable, Sendable {
+        /// The routing table.
         public var table: UInt32
         /// The destination network (its family is the route's family).
         public var destination: IPPrefix
+        /// The metric (IPv6 stores 0 as 1024).
         public var metric: UInt32
     }
 
@@ -62,7 +64,9 @@ public struct Route: Hashable, Sendable {
 /// Who installed a route (`rtm_protocol`, `ip route ... proto N`). Trellis marks its own routes
 /// with a number of its own so it never touches anyone else's.
 public struct RouteProtocol: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The kernel's number.
     public let rawValue: UInt8
+    /// Wraps the kernel's number; any value is valid.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// Installed by the kernel itself (prefix routes of addresses).
@@ -80,11 +84,13 @@ public struct RouteProtocol: RawRepresentable, Hashable, Sendable, CustomStringC
 public enum RouteScope: UInt8, Hashable, Sendable {
     /// Anywhere: routes via a gateway, global addresses.
     case universe = 0
+    /// Within the site (IPv6 site-local; unused by Trellis).
     case site = 200
     /// Only on the attached link: device routes without gateway, link-local addresses.
     case link = 253
     /// Only on this host: local and loopback addresses.
     case host = 254
+    /// Nowhere: the destination does not exist.
     case nowhere = 255
 }
 

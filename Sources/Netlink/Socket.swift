@@ -102,12 +102,13 @@ final class Socket: @unchecked Sendable {
     /// and receives until each has been answered by an ACK, an error or the end of its dump.
     private func exchange(_ messages: [Message], collect: Bool) throws(SocketFailure) -> Reception {
         var datagram: [UInt8] = []
+        datagram.reserveCapacity(messages.count * 128)
         for message in messages {
             nl_complete_msg(sk, message.raw)
             let header = message.header
             let length = Int(header.pointee.nlmsg_len)
             let aligned = (length + Int(NLMSG_ALIGNTO) - 1) & ~(Int(NLMSG_ALIGNTO) - 1)
-            UnsafeRawBufferPointer(start: header, count: length).forEach { datagram.append($0) }
+            datagram.append(contentsOf: UnsafeRawBufferPointer(start: header, count: length))
             datagram.append(contentsOf: repeatElement(0, count: aligned - length))
         }
         let first = messages[0].header.pointee.nlmsg_seq

@@ -128,6 +128,8 @@ struct LinkTests {
                 #expect(error.description.contains("trlnope"))
                 #expect(error.description.hasSuffix("No such device"))
             }
+            #expect(try handle.findLink(named: "trlnope") == nil)
+            #expect(try handle.findLink(named: "lo")?.name == "lo")
         }
     }
 

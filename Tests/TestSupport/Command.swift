@@ -2,13 +2,23 @@ import Foundation
 
 /// A command that exited non-zero (or could not start): its argv, exit status and stderr.
 public struct CommandError: Error, CustomStringConvertible {
+    /// The command line that failed.
     public let argv: [String]
+    /// Its exit status.
     public let status: Int32
+    /// What it wrote to stderr.
     public let stderr: String
 
+    /// "`argv` exited STATUS: STDERR".
     public var description: String {
         "`\(argv.joined(separator: " "))` exited \(status): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
     }
+}
+
+/// Command output that is not the JSON array of objects `ip -j` prints.
+public struct UnexpectedOutput: Error {
+    /// The start of the output.
+    public let text: String
 }
 
 /// Runs `argv` (the first element looked up in PATH), feeding it `input` on stdin, and returns
@@ -46,7 +56,7 @@ public func jsonObjects(_ text: String) throws -> [[String: Any]] {
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !trimmed.isEmpty else { return [] }
     guard let objects = try JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [[String: Any]] else {
-        throw CommandError(argv: ["<json>"], status: 0, stderr: "not an array of objects: \(trimmed.prefix(200))")
+        throw UnexpectedOutput(text: String(trimmed.prefix(200)))
     }
     return objects
 }
