@@ -39,6 +39,13 @@ public final class NetlinkHandle: Sendable {
         socket = Mutex(opened)
     }
 
+    /// How many dumps this handle has repeated because the kernel marked them interrupted
+    /// (the table changed mid-dump, NLM_F_DUMP_INTR) or messages were lost (ENOBUFS): a
+    /// counter for the agent's metrics.
+    public var repeatedDumps: Int {
+        socket.withLock { $0.repeatedDumps }
+    }
+
     /// Runs `body` with the socket held; a socket failure becomes `NetlinkError.request` whose
     /// operation `describe` renders (given a resolver from link index to name, used only then).
     func perform<T: Sendable>(_ describe: (DeviceNames) -> String,

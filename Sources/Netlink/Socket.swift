@@ -23,6 +23,8 @@ struct SocketFailure: Error {
 /// handle that owns it; from then on the handle's mutex guards every call.
 final class Socket: @unchecked Sendable {
     private let sk: OpaquePointer
+    /// Dumps repeated so far because the kernel interrupted them or messages were lost.
+    private(set) var repeatedDumps = 0
 
     /// Receive and send buffer size: room for the ACKs of a full batch and large dumps.
     static let bufferSize: Int32 = 8 << 20
@@ -86,6 +88,7 @@ final class Socket: @unchecked Sendable {
     /// it or messages were lost.
     func dump<Header>(type: Int32, header: Header) throws(SocketFailure) -> [Object] {
         for attempt in 1...Self.dumpAttempts {
+            if attempt > 1 { repeatedDumps += 1 }
             let message = try Message(type: type, flags: NLM_F_DUMP, header: header)
             do throws(SocketFailure) {
                 let reception = try exchange([message], collect: true)

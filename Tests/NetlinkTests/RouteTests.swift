@@ -71,6 +71,24 @@ struct RouteTests {
         }
     }
 
+    @Test("the pod's default routes (via 169.254.1.1 onlink, via fe80::1) read back equal")
+    func defaultRoutes() throws {
+        try withTestNamespace { namespace in
+            let up = try UpLink(in: namespace)
+            let v4 = Route(destination: try prefix("0.0.0.0/0"), gateway: try ip("169.254.1.1"),
+                           linkIndex: up.link.index, onLink: true)
+            let v6 = Route(destination: try prefix("::/0"), gateway: try ip("fe80::1"),
+                           linkIndex: up.link.index, metric: 1024)
+            try up.handle.addRoute(v4)
+            try up.handle.addRoute(v6)
+
+            #expect(try up.handle.routes(family: .v4) == [v4])
+            #expect(try up.handle.routes(family: .v6, protocol: .boot) == [v6])
+            let shown = try #require(namespace.json(["ip", "-j", "route", "show", "default"]).first)
+            #expect(shown["gateway"] as? String == "169.254.1.1")
+        }
+    }
+
     @Test("a duplicate route is isExists with File exists and the device name")
     func duplicate() throws {
         try withTestNamespace { namespace in

@@ -1,0 +1,39 @@
+import Foundation
+import IPAM
+import Netlink
+import TestSupport
+import Testing
+
+@Suite("Dumps")
+struct DumpTests {
+    @Test("a dump the kernel interrupts (table changed mid-dump) is repeated and stays consistent")
+    func interruptedDumpIsRepeated() async throws {
+        try await withTestNamespace { namespace in
+            let up = try UpLink(in: namespace)
+            let base = try ip("10.50.0.0")
+            // Enough addresses that one dump spans several datagrams.
+            let fixed = (0..<1_500).map { IPPrefix(host: base.advanced(by: UInt128($0))!) }
+            for address in fixed { try up.handle.addAddress(address, linkIndex: up.link.index) }
+            let churn = try NetlinkHandle(namespacePath: namespace.path)
+            let churned = try prefix("10.51.0.1/32")
+            let reader = up.handle
+            let linkIndex = up.link.index
+
+            let churning = Task.detached {
+                while !Task.isCancelled {
+                    try churn.addAddress(churned, linkIndex: linkIndex)
+                    try churn.deleteAddress(churned, linkIndex: linkIndex)
+                }
+            }
+            defer { churning.cancel() }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while reader.repeatedDumps == 0 && ContinuousClock.now < deadline {
+                let listed = Set(try reader.addresses(linkIndex: linkIndex, family: .v4).map(\.prefix))
+                #expect(listed.isSuperset(of: fixed))
+            }
+            churning.cancel()
+            try await churning.value
+            #expect(reader.repeatedDumps > 0)
+        }
+    }
+}
