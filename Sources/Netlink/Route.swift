@@ -59,6 +59,17 @@ public struct Route: Hashable, Sendable {
 
     /// This route's identity, for diffing desired against observed routes.
     public var key: Key { Key(table: table, destination: destination, metric: metric) }
+
+    /// The route as the kernel will report it after adding this one: for IPv6, scope
+    /// `.universe` and a metric of 0 stored as 1024. Compare observed routes with desired
+    /// routes in this form.
+    public var kernelNormalized: Route {
+        guard destination.family == .v6 else { return self }
+        var route = self
+        route.scope = .universe
+        if route.metric == 0 { route.metric = 1024 }
+        return route
+    }
 }
 
 /// Who installed a route (`rtm_protocol`, `ip route ... proto N`). Trellis marks its own routes

@@ -89,6 +89,21 @@ struct RouteTests {
         }
     }
 
+    @Test("an IPv6 route reads back as its kernelNormalized form (scope universe, metric 1024)")
+    func ipv6Normalization() throws {
+        try withTestNamespace { namespace in
+            let up = try UpLink(in: namespace)
+            let route = Route(destination: try prefix("fd00:10:244:1::7/128"), linkIndex: up.link.index,
+                              scope: .link, protocol: Self.trellis)
+            try up.handle.addRoute(route)
+
+            let observed = try up.handle.routes(family: .v6, protocol: Self.trellis)
+            #expect(observed != [route])
+            #expect(observed == [route.kernelNormalized])
+            #expect(observed.first?.metric == 1024)
+        }
+    }
+
     @Test("a duplicate route is isExists with File exists and the device name")
     func duplicate() throws {
         try withTestNamespace { namespace in
