@@ -14,6 +14,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
@@ -22,16 +28,31 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CNetlink", "IPAM"]),
         .target(name: "CNI", dependencies: ["IPAM"]),
         .target(name: "PodNetwork", dependencies: ["Netlink", "IPAM"]),
-        .target(name: "Cluster", dependencies: ["IPAM"]),
-        .target(name: "Overlay", dependencies: ["Netlink", "Cluster", "IPAM"]),
+        .target(name: "Cluster", dependencies: [
+            "IPAM",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Overlay", dependencies: [
+            "Netlink", "Cluster", "IPAM",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "trellis", dependencies: ["CNI", "IPAM", "PodNetwork"]),
         .executableTarget(name: "trellisd", dependencies: [
-            "Overlay", "Cluster", "IPAM",
+            "Overlay", "Cluster", "IPAM", "Netlink",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "cnictl", dependencies: [
             "IPAM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
 
         .target(name: "TestSupport", dependencies: ["Netlink"], path: "Tests/TestSupport"),
@@ -40,7 +61,7 @@ let package = Package(
         .testTarget(name: "CNITests", dependencies: ["CNI"]),
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"]),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TestSupport"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "IPAM"]),
     ]
 )

@@ -76,11 +76,15 @@ struct TrellisPlugin: CNIPlugin {
     }
 
     /// GC: release every reservation whose attachment the runtime no longer lists, and remove
-    /// its host veth if one is left.
+    /// its host veth if one is left. A GC that lists nothing (no key at all) releases nothing.
     func gc(_ request: NetworkRequest) throws {
         let log = PluginLog(config: request.config)
         let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
-        let valid = Set((request.config.validAttachments ?? []).map(\.ipamAttachment))
+        guard let listed = request.config.validAttachments else {
+            log.info("GC without cni.dev/valid-attachments: nothing released")
+            return
+        }
+        let valid = Set(listed.map(\.ipamAttachment))
         let released = try store.gc(keeping: valid)
         for containerID in Set(released.map(\.attachment.containerID)) {
             try wiring.remove(containerID: containerID)

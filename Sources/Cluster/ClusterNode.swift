@@ -1,0 +1,35 @@
+import IPAM
+
+/// A node as the cluster datastore describes it: what its peers need to reach its pods.
+/// Both datastores (etcd records, Kubernetes Node objects) are translated into this value at
+/// the seam; nothing past `NodeSource` sees their JSON.
+public struct ClusterNode: Hashable, Sendable, Codable {
+    /// The node's name (the Kubernetes Node name, or `--node-name` with etcd).
+    public var name: String
+    /// The node's pod slices, at most one per family.
+    public var podCIDRs: [IPPrefix]
+    /// The node's underlay address: where its VXLAN packets and direct routes go.
+    public var publicIP: IPAddress
+    /// The MAC of the node's `trellis.vxlan` device, when it has published one.
+    public var vtepMAC: String?
+    /// The mode the node's agent runs in, when it has published one.
+    public var backend: Backend?
+
+    public init(name: String, podCIDRs: [IPPrefix], publicIP: IPAddress, vtepMAC: String? = nil, backend: Backend? = nil) {
+        self.name = name
+        self.podCIDRs = podCIDRs
+        self.publicIP = publicIP
+        self.vtepMAC = vtepMAC
+        self.backend = backend
+    }
+
+    /// How nodes reach each other's pods (`--mode`).
+    public enum Backend: String, Hashable, Sendable, Codable, CaseIterable {
+        /// Every peer through the VXLAN overlay.
+        case vxlan
+        /// Every peer by a plain route via its underlay address (peers must share an L2 segment).
+        case direct
+        /// Direct to peers on the underlay's own subnet, VXLAN to the rest.
+        case hybrid
+    }
+}

@@ -1,0 +1,43 @@
+/// Where the agent learns the cluster's nodes: etcd or the Kubernetes API. The one seam between
+/// the datastores and the reconciler, as Flannel separates subnet managers from backends.
+public protocol NodeSource: Sendable {
+    /// Makes this node a member and publishes what peers need (its public IP, VTEP MAC and
+    /// backend). Returns this node as the datastore now holds it, with its pod slice: etcd leases
+    /// one (the same one again after a restart); Kubernetes waits until the node has
+    /// `spec.podCIDRs`. Retries while the datastore is unreachable; throws only for errors that
+    /// retrying cannot fix (a full pool, a refused credential) and on cancellation.
+    func register(_ registration: NodeRegistration) async throws -> ClusterNode
+
+    /// Every node of the cluster, this one included. The first `.nodes` comes after a complete,
+    /// successful list; each later one after a change, always the complete set (level-triggered:
+    /// a consumer never needs the previous value). While the datastore is unreachable the stream
+    /// yields `.unavailable` and keeps retrying; it never yields a partial set. Ends on
+    /// cancellation.
+    func watchNodes() -> AsyncStream<NodeSourceEvent>
+}
+
+/// What this node publishes about itself.
+public struct NodeRegistration: Hashable, Sendable {
+    public var name: String
+    public var publicIP: IPAddress
+    public var vtepMAC: String
+    public var backend: ClusterNode.Backend
+
+    public init(name: String, publicIP: IPAddress, vtepMAC: String, backend: ClusterNode.Backend) {
+        self.name = name
+        self.publicIP = publicIP
+        self.vtepMAC = vtepMAC
+        self.backend = backend
+    }
+}
+
+/// One step of `NodeSource.watchNodes()`.
+public enum NodeSourceEvent: Sendable {
+    /// The complete, current set of nodes.
+    case nodes([ClusterNode])
+    /// The datastore cannot be reached or answered with an error; the last `.nodes` still
+    /// stands, and the source keeps retrying.
+    case unavailable(reason: String)
+}
+
+import IPAM
