@@ -12,6 +12,7 @@ public struct AttachmentID: Hashable, Sendable, Codable, Comparable {
         self.ifname = ifname
     }
 
+    /// Orders by container ID, then interface name.
     public static func < (lhs: AttachmentID, rhs: AttachmentID) -> Bool {
         (lhs.containerID, lhs.ifname) < (rhs.containerID, rhs.ifname)
     }

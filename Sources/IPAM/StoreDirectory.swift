@@ -66,8 +66,8 @@ final class StoreDirectory: AllocationStore {
         for file in try addressFiles() {
             guard let bytes = try FileIO.read(path + "/" + file.name) else { continue }
             if verbatim, !Self.bytes(bytes, contain: needle) { continue }
-            if case .success(let record) = RecordFile.decode(bytes, address: file.address, path: path),
-               record.attachment.containerID == containerID {
+            let decoded = RecordFile.decode(bytes, address: file.address, path: path + "/" + file.name)
+            if case .success(let record) = decoded, record.attachment.containerID == containerID {
                 found.append(record)
             }
         }

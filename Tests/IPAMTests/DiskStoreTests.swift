@@ -43,6 +43,18 @@ import Testing
         }
     }
 
+    @Test(arguments: ["plain0123", "quote\"and\\backslash", "ünïcode/slash"])
+    func containerIDsThatJSONMayEscapeAreStillFoundForRetryAndDelete(id: String) throws {
+        try withTemporaryDirectory { dir in
+            let store = try DiskStore(dataDir: dir, network: "trellis")
+            _ = try store.allocate(for: attachment(id + "-other"), pod: testPod, ranges: v4)
+            let first = try store.allocate(for: attachment(id), pod: testPod, ranges: v4)
+            #expect(try store.allocate(for: attachment(id), pod: testPod, ranges: v4) == first)
+            #expect(try store.release(containerID: id, ifname: "eth0") == first)
+            #expect(try store.list().records.map(\.attachment.containerID) == [id + "-other"])
+        }
+    }
+
     @Test func roundRobinMarkerSurvivesANewStoreInstance() throws {
         try withTemporaryDirectory { dir in
             _ = try DiskStore(dataDir: dir, network: "trellis").allocate(for: attachment("c1"), pod: testPod, ranges: v4)
