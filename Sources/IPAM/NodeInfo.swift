@@ -8,7 +8,12 @@ import Foundation
 public struct NodeInfo: Codable, Hashable, Sendable {
     /// How traffic to other nodes' pods leaves this node (DESIGN.md, "Datapath").
     public enum Mode: String, Codable, Hashable, Sendable, CaseIterable {
-        case vxlan, direct, hybrid
+        /// Every peer through the `trellis.vxlan` overlay.
+        case vxlan
+        /// Every peer by a route via its underlay address (all nodes share one L2 segment).
+        case direct
+        /// Direct for peers on the underlay's own subnet, vxlan for the rest.
+        case hybrid
     }
 
     /// The file name inside the run dir.
