@@ -23,16 +23,25 @@ import TestSupport
         }
     }
 
+    /// Half of the ADDs are killed at a known point: their netns path is a FIFO, so the plugin
+    /// blocks opening it right after reserving an address. The other half are killed at spread
+    /// times while wiring a real namespace.
     @Test func addsKilledPartWayAreFullyRecoveredByGC() throws {
         let count = 12
         try withPluginNode(pods: count + 1) { node, pods in
+            let fifo = node.root.appendingPathComponent("stuck-netns").path
+            try #require(mkfifo(fifo, 0o600) == 0)
             for (i, pod) in pods.prefix(count).enumerated() {
-                let add = try node.plugin.start(cniVariables("ADD", containerID: containerID(200 + i), netns: pod.path),
+                let stuck = i.isMultiple(of: 2)
+                let add = try node.plugin.start(cniVariables("ADD", containerID: containerID(200 + i), netns: stuck ? fifo : pod.path),
                                                 stdin: node.config(version: "1.1.0"))
-                usleep(UInt32(i % 6) * 1_000)
+                usleep(stuck ? 300_000 : UInt32(i) * 1_500)
                 add.kill()
                 _ = try add.wait()
             }
+            let leftovers = try node.allocations().count
+            #expect(leftovers >= count / 2, "the killed ADDs left reservations behind (\(leftovers))")
+
             let gc = try node.run("GC", config: node.config(version: "1.1.0", ["cni.dev/valid-attachments": []]))
             #expect(gc.exitCode == 0, "\(gc.text)")
             #expect(try node.allocations().isEmpty, "GC releases every reservation of the killed ADDs")

@@ -62,8 +62,8 @@ import TestSupport
             }
             let routes6 = try pods[0].json(["ip", "-j", "-6", "route", "show", "default"])
             #expect(routes6.first?["gateway"] as? String == "fe80::1")
-            let tentative = try pods[0].exec(["ip", "-6", "addr", "show", "dev", "eth0", "tentative"])
-            #expect(tentative.isEmpty, "no pod address waits for DAD")
+            let tentative = try pods[0].exec(["ip", "-6", "addr", "show", "dev", "eth0", "scope", "global", "tentative"])
+            #expect(tentative.isEmpty, "the pod's address does not wait for DAD: \(tentative)")
         }
     }
 

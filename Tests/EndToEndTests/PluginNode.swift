@@ -7,6 +7,9 @@ import TestSupport
 final class PluginNode {
     static let slice = IPPrefix("10.244.1.0/24")!
     static let slice6 = IPPrefix("fd00:10:244:1::/64")!
+    /// The node's own addresses (on `lo`): the source of its pings, a destination for its pods.
+    static let address = "198.18.0.10"
+    static let address6 = "fd00:198:18::10"
 
     let namespace: TestNamespace
     let root: URL
@@ -14,13 +17,14 @@ final class PluginNode {
     var dataDir: String { root.appendingPathComponent("data").path }
     var plugin: PluginProcess { PluginProcess(nodeNamespace: namespace.path) }
 
-    /// A node whose slice is 10.244.1.0/24 (and fd00:10:244:1::/64 when `dualStack`), with
-    /// loopback up so the node can ping its pods.
+    /// A node whose slice is 10.244.1.0/24 (and fd00:10:244:1::/64 when `dualStack`), with an
+    /// address of its own per family so it can ping its pods.
     init(namespace: TestNamespace, dualStack: Bool = false, writeNodeInfo: Bool = true) throws {
         self.namespace = namespace
         root = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: root.appendingPathComponent("run").path, withIntermediateDirectories: true)
-        _ = try namespace.exec(["ip", "link", "set", "lo", "up"])
+        _ = try namespace.exec(["ip", "addr", "add", "\(Self.address)/32", "dev", "lo"])
+        _ = try namespace.exec(["ip", "addr", "add", "\(Self.address6)/128", "dev", "lo"])
         if writeNodeInfo {
             let node = NodeInfo(nodeName: "node-1", podCIDRs: dualStack ? [Self.slice, Self.slice6] : [Self.slice],
                                 clusterCIDRs: [IPPrefix("10.244.0.0/16")!], mtu: 1450, mode: .vxlan)

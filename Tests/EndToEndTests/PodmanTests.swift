@@ -7,7 +7,6 @@ import TestSupport
 /// LAB-NOTES.md).
 @Suite(.serialized) struct PodmanTests {
     static let image = "localhost/busybox:lab"
-    static let nodeAddress = "198.18.0.10"
 
     /// Imports a busybox root filesystem as an image once; there is no registry here.
     static func ensureImage() throws {
@@ -26,7 +25,6 @@ import TestSupport
     @Test func podmanRunsAContainerThatGetsItsAddressReachesTheNodeAndFreesItOnRemoval() throws {
         try Self.ensureImage()
         try withPluginNode(pods: 0) { node, _ in
-            _ = try node.namespace.exec(["ip", "addr", "add", "\(Self.nodeAddress)/32", "dev", "lo"])
             let confDir = node.root.appendingPathComponent("net.d")
             try FileManager.default.createDirectory(at: confDir, withIntermediateDirectories: true)
             let conflist: [String: Any] = [
@@ -50,7 +48,7 @@ import TestSupport
             CONTAINERS_CONF='\(containersConf.path)' podman --runtime runc --cgroup-manager=cgroupfs \
               --cni-config-dir '\(confDir.path)' run --rm --pids-limit=-1 \
               --ulimit nofile=20000:20000 --ulimit nproc=1024:1024 --network trellis-lab \(Self.image) \
-              sh -c 'ip -4 -o addr show eth0 && ping -c 1 -W 2 \(Self.nodeAddress) >/dev/null && echo reached-node'
+              sh -c 'ip -4 -o addr show eth0 && ping -c 1 -W 2 \(PluginNode.address) >/dev/null && echo reached-node'
             """
             let output = try node.namespace.exec(["sh", "-c", script])
             #expect(output.contains("inet 10.244.1."), "the container has an address of the node's slice: \(output)")
