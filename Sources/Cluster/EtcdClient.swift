@@ -1,0 +1,152 @@
+import AsyncHTTPClient
+import Foundation
+import Synchronization
+
+/// A client of etcd v3's JSON gateway (`POST /v3/kv/range`, `/v3/lease/grant`, `/v3/watch`, ...)
+/// over several endpoints of one cluster.
+///
+/// Failover: every request starts at the endpoint that last answered and moves on to the next on
+/// a connection error, a timeout or an HTTP 5xx; a 4xx (a request etcd refuses) is thrown at
+/// once. When every endpoint failed the error is `.allEndpointsFailed` with one error each.
+/// Each request has `requestTimeout` to get its answer; watches have it to get established and
+/// then stream for as long as the server keeps them.
+///
+/// A retried write may have been applied by the endpoint that timed out: callers that must know
+/// (create-if-absent) check what the key holds when the transaction reports failure.
+public final class EtcdClient: Sendable {
+    /// The endpoints, as given (`http://HOST:PORT`, no trailing slash).
+    public let endpoints: [String]
+    /// How long one request may take on one endpoint.
+    public let requestTimeout: Duration
+    /// The endpoint that answered last: where the next request starts.
+    private let preferred = Mutex(0)
+
+    /// Validates `endpoints` (`http://HOST:PORT` or `https://HOST:PORT`, tried in order).
+    /// Throws `EtcdError.noEndpoints` or `.invalidEndpoint`.
+    public init(endpoints: [String], requestTimeout: Duration = .seconds(5)) throws(EtcdError) {
+        guard !endpoints.isEmpty else { throw .noEndpoints }
+        self.endpoints = try endpoints.map { endpoint throws(EtcdError) in
+            let trimmed = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+            guard let url = URL(string: trimmed), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                  url.host != nil, url.path.isEmpty else {
+                throw .invalidEndpoint(endpoint)
+            }
+            return trimmed
+        }
+        self.requestTimeout = requestTimeout
+    }
+
+    /// The endpoints in the order the next request tries them.
+    private var rotation: [(index: Int, endpoint: String)] {
+        let start = preferred.withLock { $0 }
+        return (0..<endpoints.count).map { offset in
+            let index = (start + offset) % endpoints.count
+            return (index, endpoints[index])
+        }
+    }
+
+    /// Sends `body` to `/v3/<operation>` on each endpoint in turn until one answers with 2xx and
+    /// decodes it as `Response`. `key` only labels errors.
+    func call<Response: Decodable>(_ operation: String, _ body: some Encodable, key: String?,
+                                   as _: Response.Type = Response.self) async throws -> Response {
+        let payload = try JSONEncoder().encode(body)
+        var failures: [EtcdError] = []
+        for (index, endpoint) in rotation {
+            do {
+                let bytes = try await exchange(endpoint: endpoint, operation: operation, payload: payload, key: key)
+                let response = try decode(Response.self, from: bytes, endpoint: endpoint, operation: operation)
+                preferred.withLock { $0 = index }
+                return response
+            } catch let error as EtcdError where error.isRetryable {
+                failures.append(error)
+            }
+        }
+        throw EtcdError.allEndpointsFailed(operation: operation, errors: failures)
+    }
+
+    /// One POST to one endpoint; returns the body of a 2xx answer.
+    private func exchange(endpoint: String, operation: String, payload: Data, key: String?) async throws -> Data {
+        var request = HTTPClientRequest(url: "\(endpoint)/v3/\(operation)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(Array(payload))
+        let body: Data
+        let status: Int
+        do {
+            let response = try await EtcdHTTP.unary.execute(request, timeout: .init(requestTimeout))
+            status = Int(response.status.code)
+            body = Data((try await response.body.collect(upTo: EtcdHTTP.maximumBodySize)).readableBytesView)
+        } catch {
+            throw transportError(error, endpoint: endpoint, operation: operation)
+        }
+        guard (200..<300).contains(status) else {
+            throw statusError(status: status, body: body, endpoint: endpoint, operation: operation, key: key)
+        }
+        return body
+    }
+
+    /// Decodes a gateway answer; a body that does not fit is `.malformedResponse`.
+    func decode<Response: Decodable>(_: Response.Type, from body: Data, endpoint: String,
+                                     operation: String) throws -> Response {
+        do {
+            return try JSONDecoder().decode(Response.self, from: body)
+        } catch {
+            throw EtcdError.malformedResponse(endpoint: endpoint, operation: operation,
+                                              detail: "\(error) in \(String(decoding: body.prefix(200), as: UTF8.self))")
+        }
+    }
+
+    /// Maps what AsyncHTTPClient throws to `EtcdError`, keeping cancellation as such.
+    func transportError(_ error: any Error, endpoint: String, operation: String) -> any Error {
+        if Task.isCancelled || error is CancellationError { return CancellationError() }
+        if let error = error as? EtcdError { return error }
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
+            return EtcdError.timedOut(endpoint: endpoint, operation: operation)
+        }
+        return EtcdError.connectionFailed(endpoint: endpoint, operation: operation, detail: "\(error)")
+    }
+
+    /// A non-2xx answer as `EtcdError`: 5xx is `.serverError` (try elsewhere), 4xx is
+    /// `.requestRejected` with the gRPC code from the gateway's error body.
+    func statusError(status: Int, body: Data, endpoint: String, operation: String, key: String?) -> EtcdError {
+        let parsed = try? JSONDecoder().decode(WireErrorBody.self, from: body)
+        let message = parsed?.message ?? parsed?.error ?? String(decoding: body.prefix(200), as: UTF8.self)
+        if status >= 500 {
+            return .serverError(endpoint: endpoint, operation: operation, key: key, status: status, message: message)
+        }
+        return .requestRejected(endpoint: endpoint, operation: operation, key: key, status: status,
+                                code: parsed?.code ?? 0, message: message)
+    }
+
+    /// Opens a streaming POST (a watch) on the first endpoint that answers it with 2xx, and
+    /// returns the endpoint with the response, whose body streams until the server ends it.
+    func openStream(_ operation: String, _ body: some Encodable, key: String) async throws -> (endpoint: String, response: HTTPClientResponse) {
+        let payload = try JSONEncoder().encode(body)
+        var failures: [EtcdError] = []
+        for (index, endpoint) in rotation {
+            var request = HTTPClientRequest(url: "\(endpoint)/v3/\(operation)")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(Array(payload))
+            do {
+                let response: HTTPClientResponse
+                do {
+                    response = try await EtcdHTTP.streaming.execute(request, timeout: .init(requestTimeout))
+                } catch {
+                    throw transportError(error, endpoint: endpoint, operation: operation)
+                }
+                let status = Int(response.status.code)
+                guard (200..<300).contains(status) else {
+                    let body = (try? await response.body.collect(upTo: EtcdHTTP.maximumBodySize))
+                        .map { Data($0.readableBytesView) } ?? Data()
+                    throw statusError(status: status, body: body, endpoint: endpoint, operation: operation, key: key)
+                }
+                preferred.withLock { $0 = index }
+                return (endpoint, response)
+            } catch let error as EtcdError where error.isRetryable {
+                failures.append(error)
+            }
+        }
+        throw EtcdError.allEndpointsFailed(operation: operation, errors: failures)
+    }
+}

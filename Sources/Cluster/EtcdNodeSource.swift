@@ -1,0 +1,116 @@
+import IPAM
+import Logging
+import Synchronization
+
+/// The etcd v3 datastore behind `NodeSource`: slices leased out of the cluster CIDR, node
+/// records under `/trellis/v1/`, a lease kept alive in the background (DESIGN.md, "Cluster data").
+///
+/// Lifetime: `register` starts keeping this node's lease alive and keeps doing so until
+/// `stopKeepingAlive()`, `withdraw`, or the source's deinitialisation. Stopping withdraws
+/// nothing: the records stay until their lease (24 h by default) runs out, so an agent that
+/// restarts within it gets its slice back.
+public final class EtcdNodeSource: NodeSource {
+    /// The client every operation goes through.
+    public let client: EtcdClient
+    /// The slices nodes are leased from.
+    public let pool: SlicePool
+    /// How long records outlive an agent that stopped refreshing them.
+    public let leaseTTL: Duration
+    private let retry: RetryPolicy
+    private let logger: Logger
+    /// The background task refreshing this node's lease, once registered.
+    private let keeper = Mutex<Task<Void, Never>?>(nil)
+
+    /// - Parameters:
+    ///   - endpoints: etcd client URLs (`--etcd-endpoints`), tried in order with failover.
+    ///   - clusterCIDR: `--cluster-cidr`, the pool of slices.
+    ///   - nodeSubnetLength: `--node-subnet-size`, the prefix length of one node's slice.
+    ///   - leaseTTL: the records' lease; whole seconds, etcd raises anything under ~2 s.
+    ///   - requestTimeout: per request and endpoint.
+    ///   - retry: backoff while etcd is unreachable.
+    /// Throws `EtcdError.noEndpoints`, `.invalidEndpoint` or `.invalidPool`.
+    public init(endpoints: [String], clusterCIDR: IPPrefix, nodeSubnetLength: Int = 24,
+                leaseTTL: Duration = .seconds(24 * 60 * 60), requestTimeout: Duration = .seconds(5),
+                retry: RetryPolicy = RetryPolicy(), logger: Logger) throws(EtcdError) {
+        client = try EtcdClient(endpoints: endpoints, requestTimeout: requestTimeout)
+        pool = try SlicePool(clusterCIDR: clusterCIDR, sliceLength: nodeSubnetLength)
+        self.leaseTTL = leaseTTL
+        self.retry = retry
+        self.logger = logger
+    }
+
+    deinit {
+        keeper.withLock { $0?.cancel() }
+    }
+
+    private var leaser: SubnetLeaser {
+        SubnetLeaser(client: client, pool: pool, leaseTTL: max(leaseTTL.components.seconds, 1), logger: logger)
+    }
+
+    /// `NodeSource.register`: `claim`, returning the node.
+    public func register(_ registration: NodeRegistration) async throws -> ClusterNode {
+        try await claim(registration).node
+    }
+
+    /// Leases this node's slice (its old one if its record is still there), writes both
+    /// records, and starts keeping the lease alive (replacing an earlier registration's keeper).
+    /// Retries with jittered backoff while etcd is unreachable. Throws `.poolExhausted`,
+    /// `.invalidNodeName`, another non-retryable `EtcdError`, or `CancellationError`.
+    public func claim(_ registration: NodeRegistration) async throws -> NodeLease {
+        let leaser = leaser
+        var backoff = Backoff(retry)
+        while true {
+            do {
+                let lease = try await leaser.acquire(registration)
+                let keeper = LeaseKeeper(leaser: leaser, registration: registration, retry: retry, logger: logger)
+                let task = Task { await keeper.run(from: lease) }
+                self.keeper.withLock { $0?.cancel(); $0 = task }
+                return lease
+            } catch let error as EtcdError where error.isRetryable {
+                logger.warning("cannot register with etcd; retrying", metadata: ["error": "\(error)"])
+                try await backoff.wait()
+            }
+        }
+    }
+
+    /// Stops refreshing the lease. Withdraws nothing: the records expire with the lease.
+    public func stopKeepingAlive() {
+        keeper.withLock { $0?.cancel(); $0 = nil }
+    }
+
+    /// `NodeSource.watchNodes`: see `NodeWatchLoop` for how lists, watches, compaction and
+    /// outages map to events. Keeps the newest 16 events for a slow consumer (each is complete).
+    public func watchNodes() -> AsyncStream<NodeSourceEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: NodeSourceEvent.self, bufferingPolicy: .bufferingNewest(16))
+        let loop = NodeWatchLoop(client: client, retry: retry, logger: logger)
+        let task = Task {
+            await loop.run { continuation.yield($0) }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Removes node `name` from the cluster (`trellisd uninstall`): stops keeping the lease
+    /// alive, revokes the node record's lease, and deletes the node key and the slice lock that
+    /// holds its record. Returns false when there was no node record. Throws `EtcdError`.
+    @discardableResult
+    public func withdraw(name: String) async throws -> Bool {
+        guard EtcdKeys.isValidNodeName(name) else { throw EtcdError.invalidNodeName(name) }
+        stopKeepingAlive()
+        let nodeKey = EtcdKeys.node(name)
+        guard let existing = try await client.range(.key(nodeKey)).kvs.first else { return false }
+        if existing.lease != 0 {
+            try await client.revokeLease(existing.lease)
+        }
+        if let slice = (try? EtcdNodeRecord(bytes: existing.value))?.slice {
+            let lockKey = EtcdKeys.subnet(slice)
+            if let lock = try await client.range(.key(lockKey)).kvs.first, lock.value == existing.value {
+                try await client.delete(.key(lockKey))
+            }
+        }
+        try await client.delete(.key(nodeKey))
+        logger.info("withdrew node from etcd", metadata: ["node": "\(name)"])
+        return true
+    }
+}

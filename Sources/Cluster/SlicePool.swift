@@ -1,0 +1,56 @@
+import IPAM
+
+/// The node slices of the cluster CIDR: every `/sliceLength` prefix of `clusterCIDR`
+/// (`--cluster-cidr 10.244.0.0/16 --node-subnet-size 24`: 10.244.0.0/24 ... 10.244.255.0/24).
+/// Pure: choosing a slice is a function of what is taken, so every agent computes the same
+/// candidate order and the tests need no etcd.
+public struct SlicePool: Hashable, Sendable {
+    /// The whole pod network.
+    public let clusterCIDR: IPPrefix
+    /// The prefix length of one node's slice.
+    public let sliceLength: Int
+
+    /// Throws `EtcdError.invalidPool` when `clusterCIDR` has host bits set or is a /0, or when
+    /// `sliceLength` is not between its length and the family's width.
+    public init(clusterCIDR: IPPrefix, sliceLength: Int) throws(EtcdError) {
+        guard clusterCIDR.isNetwork, clusterCIDR.length > 0, (clusterCIDR.length...clusterCIDR.family.bitWidth).contains(sliceLength) else {
+            throw .invalidPool(clusterCIDR: clusterCIDR, sliceLength: sliceLength)
+        }
+        self.clusterCIDR = clusterCIDR
+        self.sliceLength = sliceLength
+    }
+
+    /// Addresses per slice.
+    private var sliceSize: UInt128 { UInt128(1) << UInt128(clusterCIDR.family.bitWidth - sliceLength) }
+
+    /// True when `prefix` is one of the pool's slices: the right length, aligned, inside.
+    public func isSlice(_ prefix: IPPrefix) -> Bool {
+        prefix.length == sliceLength && prefix.isNetwork && clusterCIDR.contains(prefix)
+    }
+
+    /// The first slice, in address order, that overlaps nothing in `taken`; `preferred` instead
+    /// when it is a slice of the pool and free. Nil when every slice is taken. Taken prefixes of
+    /// other lengths block every slice they overlap; other families and prefixes outside the
+    /// pool are ignored.
+    public func firstFree(excluding taken: some Sequence<IPPrefix>, preferring preferred: IPPrefix? = nil) -> IPPrefix? {
+        let blocked = taken.filter { $0.family == clusterCIDR.family && $0.overlaps(clusterCIDR) }
+            .map { (start: $0.network.address.value, end: $0.lastAddress.value) }
+        if let preferred, isSlice(preferred),
+           !blocked.contains(where: { $0.start <= preferred.lastAddress.value && $0.end >= preferred.address.value }) {
+            return preferred
+        }
+        let base = clusterCIDR.address.value
+        let last = clusterCIDR.lastAddress.value
+        var candidate = base
+        for interval in blocked.sorted(by: { $0.start < $1.start }) {
+            if interval.end < candidate { continue }
+            if interval.start > candidate + (sliceSize - 1) { break }
+            // The interval overlaps the candidate: the next candidate is the first slice after it.
+            guard interval.end < last else { return nil }
+            let offset = interval.end + 1 - base
+            candidate = base + (offset + sliceSize - 1) / sliceSize * sliceSize
+            if candidate > last { return nil }
+        }
+        return IPPrefix(address: IPAddress(family: clusterCIDR.family, value: candidate), length: sliceLength)
+    }
+}
