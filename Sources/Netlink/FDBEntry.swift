@@ -50,8 +50,15 @@ extension FDBEntry {
         "\(mac) dev \(names(linkIndex)) dst \(destination)"
     }
 
+    /// An RTM_NEWNEIGH request with `flags` (NLM_F_APPEND to append, NLM_F_REPLACE to replace).
     func request(flags: Int32) throws(SocketFailure) -> Message {
         let object = libnlObject()
         return try Message { rtnl_neigh_build_add_request(object.raw, flags, $0) }
+    }
+
+    /// An RTM_DELNEIGH request for this MAC and destination.
+    func deleteRequest() throws(SocketFailure) -> Message {
+        let object = libnlObject()
+        return try Message { rtnl_neigh_build_delete_request(object.raw, 0, $0) }
     }
 }

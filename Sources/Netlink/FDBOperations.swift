@@ -7,39 +7,28 @@ extension NetlinkHandle {
     /// Adds the destination `entry.destination` for `entry.mac` on the vxlan device, keeping
     /// other destinations of that MAC; succeeds when the entry exists already.
     /// `bridge fdb append MAC dev DEV dst IP self permanent`.
-    /// Throws `isNotFound` for a missing device, `EINVAL` on a device that is not vxlan.
+    /// Throws `isNotFound` for a missing device.
     public func appendFDB(_ entry: FDBEntry) throws {
-        try perform({ "fdb append \(entry.describe($0))" }) { socket throws(SocketFailure) in
-            try socket.execute(entry.request(flags: NLM_F_CREATE | NLM_F_APPEND))
-        }
+        try execute(.appendFDB(entry))
     }
 
     /// Makes `entry.destination` the only destination of `entry.mac` on the vxlan device (a
     /// peer whose underlay address changed). `bridge fdb replace MAC dev DEV dst IP self permanent`.
     public func replaceFDB(_ entry: FDBEntry) throws {
-        try perform({ "fdb replace \(entry.describe($0))" }) { socket throws(SocketFailure) in
-            try socket.execute(entry.request(flags: NLM_F_CREATE | NLM_F_REPLACE))
-        }
+        try execute(.replaceFDB(entry))
     }
 
     /// Appends every entry in `entries`, `batchSize` requests per datagram. Every entry is
     /// attempted; throws `NetlinkError.batch` naming each one that failed.
     /// `bridge -batch` of `fdb append ...` lines.
     public func appendFDBEntries(_ entries: [FDBEntry]) throws {
-        try performBatch(entries, "fdb append (\(entries.count) entries)",
-                         describe: { "fdb append \($0.describe($1))" },
-                         build: { entry throws(SocketFailure) in
-                             try entry.request(flags: NLM_F_CREATE | NLM_F_APPEND)
-                         })
+        try applyAll(entries.map(NetlinkChange.appendFDB), "fdb append (\(entries.count) entries)")
     }
 
     /// Removes the destination `entry.destination` of `entry.mac` from the vxlan device.
     /// `bridge fdb del MAC dev DEV dst IP self`. Throws `isNotFound` (`ENOENT`) when absent.
     public func deleteFDB(_ entry: FDBEntry) throws {
-        try perform({ "fdb del \(entry.describe($0))" }) { socket throws(SocketFailure) in
-            let object = entry.libnlObject()
-            try socket.execute(Message { rtnl_neigh_build_delete_request(object.raw, 0, $0) })
-        }
+        try execute(.deleteFDB(entry))
     }
 
     /// The FDB entries with a `dst` on `linkIndex` (one per MAC and destination): one dump of

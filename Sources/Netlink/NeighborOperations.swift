@@ -9,37 +9,26 @@ extension NetlinkHandle {
     /// `ip neigh add ADDRESS lladdr MAC dev DEV nud permanent`.
     /// Throws `isExists` for a duplicate, `isNotFound` for a missing device.
     public func addNeighbor(_ neighbor: Neighbor) throws {
-        try perform({ "neigh add \(neighbor.describe($0))" }) { socket throws(SocketFailure) in
-            try socket.execute(neighbor.request(flags: NLM_F_CREATE | NLM_F_EXCL))
-        }
+        try execute(.addNeighbor(neighbor))
     }
 
     /// Adds `neighbor` or overwrites the entry for its address on its device.
     /// `ip neigh replace ADDRESS lladdr MAC dev DEV nud permanent`.
     public func replaceNeighbor(_ neighbor: Neighbor) throws {
-        try perform({ "neigh replace \(neighbor.describe($0))" }) { socket throws(SocketFailure) in
-            try socket.execute(neighbor.request(flags: NLM_F_CREATE | NLM_F_REPLACE))
-        }
+        try execute(.replaceNeighbor(neighbor))
     }
 
     /// Replaces every entry in `neighbors`, `batchSize` requests per datagram. Every entry is
     /// attempted; throws `NetlinkError.batch` naming each one that failed.
     /// `ip -batch` of `neigh replace ...` lines.
     public func replaceNeighbors(_ neighbors: [Neighbor]) throws {
-        try performBatch(neighbors, "neigh replace (\(neighbors.count) entries)",
-                         describe: { "neigh replace \($0.describe($1))" },
-                         build: { neighbor throws(SocketFailure) in
-                             try neighbor.request(flags: NLM_F_CREATE | NLM_F_REPLACE)
-                         })
+        try applyAll(neighbors.map(NetlinkChange.replaceNeighbor), "neigh replace (\(neighbors.count) entries)")
     }
 
     /// Deletes the entry for `neighbor`'s address on its device (the MAC is not compared).
     /// `ip neigh del ADDRESS dev DEV`. Throws `isNotFound` (`ENOENT`) when there is none.
     public func deleteNeighbor(_ neighbor: Neighbor) throws {
-        try perform({ "neigh del \(neighbor.describe($0))" }) { socket throws(SocketFailure) in
-            let object = neighbor.libnlObject()
-            try socket.execute(Message { rtnl_neigh_build_delete_request(object.raw, 0, $0) })
-        }
+        try execute(.deleteNeighbor(neighbor))
     }
 
     /// The IPv4/IPv6 neighbour entries that have a link-layer address, optionally only those on
@@ -58,8 +47,15 @@ extension NetlinkHandle {
 }
 
 extension Neighbor {
+    /// An RTM_NEWNEIGH request with `flags` (NLM_F_EXCL to add, NLM_F_REPLACE to replace).
     func request(flags: Int32) throws(SocketFailure) -> Message {
         let object = libnlObject()
         return try Message { rtnl_neigh_build_add_request(object.raw, flags, $0) }
+    }
+
+    /// An RTM_DELNEIGH request for this entry's address on its device.
+    func deleteRequest() throws(SocketFailure) -> Message {
+        let object = libnlObject()
+        return try Message { rtnl_neigh_build_delete_request(object.raw, 0, $0) }
     }
 }

@@ -60,28 +60,29 @@ public final class NetlinkHandle: Sendable {
     }
 
     /// Sends one request per item, `Self.batchSize` requests per datagram and ACK cycle, and
-    /// lets every item take effect even when some fail. Throws `NetlinkError.batch` listing each
-    /// failed item (described by `describe`), or `.request` for `operation` when the socket fails.
+    /// lets every item take effect even when some fail. Returns each failed item's index with
+    /// its error (the operation rendered by `describe`); throws `.request` for `operation` when
+    /// the socket itself fails.
     func performBatch<Item>(_ items: [Item], _ operation: String,
                             describe: (Item, DeviceNames) -> String,
-                            build: (Item) throws(SocketFailure) -> Message) throws {
-        try socket.withLock { socket throws in
-            var failures: [NetlinkError] = []
+                            build: (Item) throws(SocketFailure) -> Message) throws -> [(index: Int, error: NetlinkError)] {
+        try socket.withLock { socket throws -> [(index: Int, error: NetlinkError)] in
+            var failures: [(index: Int, error: NetlinkError)] = []
             do throws(SocketFailure) {
                 for start in stride(from: 0, to: items.count, by: Self.batchSize) {
-                    let chunk = items[start..<min(start + Self.batchSize, items.count)]
+                    let end = min(start + Self.batchSize, items.count)
                     var messages: [Message] = []
-                    for item in chunk { messages.append(try build(item)) }
+                    for item in items[start..<end] { messages.append(try build(item)) }
                     for failure in try socket.executeBatch(messages) {
-                        let item = chunk[chunk.startIndex + failure.index]
-                        failures.append(.request(operation: describe(item, DeviceNames(socket: socket)),
-                                                 errno: failure.errno))
+                        let index = start + failure.index
+                        let description = describe(items[index], DeviceNames(socket: socket))
+                        failures.append((index, .request(operation: description, errno: failure.errno)))
                     }
                 }
             } catch {
                 throw NetlinkError.request(operation: operation, errno: error.errno)
             }
-            if !failures.isEmpty { throw NetlinkError.batch(operation: operation, failures: failures) }
+            return failures
         }
     }
 

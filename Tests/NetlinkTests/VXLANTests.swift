@@ -86,20 +86,4 @@ struct VXLANTests {
             #expect(Set(try handle.fdbEntries(linkIndex: link.index)) == Set(many + [entry]))
         }
     }
-
-    @Test("the vxlan data path as the agent programs it: neighbour, FDB, onlink route")
-    func peerWiring() throws {
-        try withTestNamespace { namespace in
-            let (handle, link, _) = try overlay(in: namespace)
-            let vtepMAC = try mac("02:5e:00:00:00:09")
-            try handle.replaceNeighbor(Neighbor(address: try ip("10.244.9.0"), mac: vtepMAC, linkIndex: link.index))
-            try handle.appendFDB(FDBEntry(mac: vtepMAC, destination: try ip("198.18.0.9"), linkIndex: link.index))
-            try handle.replaceRoute(Route(destination: try prefix("10.244.9.0/24"), gateway: try ip("10.244.9.0"),
-                                          linkIndex: link.index, protocol: RouteProtocol(rawValue: 0x5e), onLink: true))
-
-            let resolved = try #require(namespace.json(["ip", "-j", "route", "get", "10.244.9.7"]).first)
-            #expect(resolved["dev"] as? String == "trellis.vxlan")
-            #expect(resolved["gateway"] as? String == "10.244.9.0")
-        }
-    }
 }
