@@ -9,7 +9,8 @@ import Glibc
 /// translated to errno once, inside this module.
 public enum NetlinkError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A netlink request was refused: `operation` is e.g.
-    /// `"route 10.244.2.0/24 via 10.244.2.0 dev trellis.vxlan"`.
+    /// `"route add 10.244.2.0/24 via 10.244.2.0 dev trellis.vxlan onlink"`, followed by
+    /// `" in netns PATH"` when the handle was opened in another namespace.
     case request(operation: String, errno: Int32)
     /// Opening, entering or leaving the network namespace at `path` failed.
     case namespace(path: String, errno: Int32)

@@ -13,12 +13,15 @@ import Glibc
 /// Every failure is a `NetlinkError` naming the operation in `ip`'s words.
 public final class NetlinkHandle: Sendable {
     private let socket: Mutex<Socket>
+    /// The namespace the socket was opened in; `nil` for the creator's own namespace.
+    public let namespacePath: String?
 
     /// A handle for the calling thread's current network namespace.
     /// Throws `NetlinkError.request` when the socket cannot be opened.
     public init() throws {
         do throws(SocketFailure) {
             socket = Mutex(try Socket())
+            namespacePath = nil
         } catch {
             throw NetlinkError.request(operation: "open netlink socket", errno: error.errno)
         }
@@ -37,6 +40,7 @@ public final class NetlinkHandle: Sendable {
             }
         }
         socket = Mutex(opened)
+        self.namespacePath = namespacePath
     }
 
     /// How many dumps this handle has repeated because the kernel marked them interrupted
@@ -47,14 +51,15 @@ public final class NetlinkHandle: Sendable {
     }
 
     /// Runs `body` with the socket held; a socket failure becomes `NetlinkError.request` whose
-    /// operation `describe` renders (given a resolver from link index to name, used only then).
+    /// operation `describe` renders (given a resolver from link index to name, used only then),
+    /// followed by the namespace for a handle opened in another one.
     func perform<T: Sendable>(_ describe: (DeviceNames) -> String,
                               _ body: (Socket) throws(SocketFailure) -> T) throws -> T {
         try socket.withLock { socket throws -> T in
             do throws(SocketFailure) {
                 return try body(socket)
             } catch {
-                throw NetlinkError.request(operation: describe(DeviceNames(socket: socket)), errno: error.errno)
+                throw NetlinkError.request(operation: describe(DeviceNames(socket: socket)) + location, errno: error.errno)
             }
         }
     }
@@ -75,16 +80,20 @@ public final class NetlinkHandle: Sendable {
                     for item in items[start..<end] { messages.append(try build(item)) }
                     for failure in try socket.executeBatch(messages) {
                         let index = start + failure.index
-                        let description = describe(items[index], DeviceNames(socket: socket))
+                        let description = describe(items[index], DeviceNames(socket: socket)) + location
                         failures.append((index, .request(operation: description, errno: failure.errno)))
                     }
                 }
             } catch {
-                throw NetlinkError.request(operation: operation, errno: error.errno)
+                throw NetlinkError.request(operation: operation + location, errno: error.errno)
             }
             return failures
         }
     }
+
+    /// `" in netns PATH"` for a handle opened in another namespace, else empty: the suffix of
+    /// every operation in this handle's errors.
+    private var location: String { namespacePath.map { " in netns \($0)" } ?? "" }
 
     /// Requests per datagram in `performBatch`: their ACKs fit the receive buffer many times over.
     static let batchSize = 256

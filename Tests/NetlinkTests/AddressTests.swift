@@ -65,7 +65,7 @@ struct AddressTests {
                 try up.handle.addAddress(address, linkIndex: up.link.index)
             }
             #expect(error.isExists)
-            #expect(error.description == "addr add 10.244.1.5/24 dev trlt0: File exists")
+            #expect(error.description == "addr add 10.244.1.5/24 dev trlt0 in netns \(namespace.path): File exists")
         }
     }
 }

@@ -114,7 +114,7 @@ struct RouteTests {
             let error = try #require(throws: NetlinkError.self) { try up.handle.addRoute(route) }
             #expect(error.isExists)
             #expect(error.errno == EEXIST)
-            #expect(error.description == "route add 10.244.4.0/24 via 10.244.4.0 dev trlt0 onlink: File exists")
+            #expect(error.description == "route add 10.244.4.0/24 via 10.244.4.0 dev trlt0 onlink in netns \(namespace.path): File exists")
         }
     }
 
