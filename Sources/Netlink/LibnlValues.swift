@@ -6,7 +6,9 @@ import Glibc
 
 // Owning wrappers for libnl's reference-counted objects and conversions between libnl's
 // `nl_addr` and Trellis's value types. Nothing here leaves the module: every libnl pointer is
-// owned by one of these classes and released in its deinit.
+// owned by one of these classes (released in its deinit) or lent to a closure for its duration.
+// Swift may release an object right after the last use of its reference, so `raw` is only used
+// where the wrapper stays referenced (an array element, a capture of the closure that uses it).
 
 /// One netlink message being built or sent; freed with `nlmsg_free`.
 final class Message {
