@@ -37,8 +37,10 @@ build: release
 test: build
 	TRELLIS_BIN_DIR=$(CURDIR)/$(RELEASE_DIR) swift test --skip-build
 
+# Every benchmark in bench/ against its anchor, in one run, as one table (bench/run --help).
+# BENCH picks some by name: `make bench BENCH=plugin-latency`.
 bench: release
-	@echo "bench: benchmarks land with the plugin and agent issues"
+	TRELLIS_BIN=$(CURDIR)/$(RELEASE_DIR)/trellis bench/run $(BENCH)
 
 demo: release
 	@echo "demo: the multi-node lab lands with the agent issue (trellisd on etcd)"
