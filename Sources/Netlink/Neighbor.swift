@@ -31,6 +31,12 @@ public struct Neighbor: Hashable, Sendable {
         public var linkIndex: Int32
         /// The neighbour's IP address.
         public var address: IPAddress
+
+        /// An entry identity.
+        public init(linkIndex: Int32, address: IPAddress) {
+            self.linkIndex = linkIndex
+            self.address = address
+        }
     }
 
     /// This entry's identity, for diffing desired against observed entries.

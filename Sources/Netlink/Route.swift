@@ -55,6 +55,13 @@ public struct Route: Hashable, Sendable {
         public var destination: IPPrefix
         /// The metric (IPv6 stores 0 as 1024).
         public var metric: UInt32
+
+        /// A route identity; `metric` as the kernel stores it.
+        public init(table: UInt32 = Route.mainTable, destination: IPPrefix, metric: UInt32 = 0) {
+            self.table = table
+            self.destination = destination
+            self.metric = metric
+        }
     }
 
     /// This route's identity, for diffing desired against observed routes.
