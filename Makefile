@@ -42,8 +42,9 @@ test: build
 bench: release
 	TRELLIS_BIN=$(CURDIR)/$(RELEASE_DIR)/trellis bench/run $(BENCH)
 
+# A 3-node lab in vxlan mode (lab/README.md): pods, a connectivity matrix, routes, teardown.
 demo: release
-	@echo "demo: the multi-node lab lands with the agent issue (trellisd on etcd)"
+	TRELLIS_BIN_DIR=$(CURDIR)/$(RELEASE_DIR) lab/demo
 
 clean:
 	rm -rf .build

@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Pods: plain network namespaces wired by the real `trellis` binary, run inside the node's
+# namespace exactly as a container runtime runs it (CNI_* variables, the config on stdin).
+
+# cni NODE COMMAND POD: runs the plugin for POD's attachment; prints its result.
+cni() {
+    local node=$1 command=$2 pod=$3 dir
+    dir=$(node_dir "$node")
+    require_binary trellis
+    in_ns "$(ns_node "$node")" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_PATH=/usr/lib/cni \
+        CNI_COMMAND="$command" CNI_CONTAINERID="$(container_id "$pod")" \
+        CNI_NETNS="/var/run/netns/$(ns_pod "$pod")" CNI_IFNAME=eth0 \
+        CNI_ARGS="K8S_POD_NAMESPACE=default;K8S_POD_NAME=$pod" \
+        "$BIN_DIR/trellis" <"$dir/cni.json"
+}
+
+# container_id POD: 64 hex digits, the same for the same lab and pod name.
+container_id() { printf '%s/%s' "$LAB" "$1" | sha256sum | cut -c1-64; }
+
+# pod_add NODE POD: a pod namespace wired on NODE; prints the pod's address.
+pod_add() {
+    local node=$1 pod=$2 result address
+    require_node "$node"
+    [[ $pod =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || die "pod name $pod must be lowercase letters, digits and '-'"
+    [[ ! -e $(pod_file "$pod") ]] || die "pod $pod already exists"
+    [[ -s $(node_dir "$node")/run/node.json ]] || die "$node has no node.json yet: is its agent up? (lab status)"
+    mkdir -p "$STATE/pods"
+    ns_create "$(ns_pod "$pod")"
+    if ! result=$(cni "$node" ADD "$pod") || ! address=$(jq -er '.ips[0].address' <<<"$result" 2>/dev/null); then
+        ns_delete "$(ns_pod "$pod")"
+        die "ADD of $pod on $node failed: $result (plugin log: $(node_dir "$node")/trellis.log)"
+    fi
+    address=${address%/*}
+    printf '%s %s\n' "$node" "$address" >"$(pod_file "$pod")"
+    echo "$address"
+}
+
+# pod_del POD: DEL through the plugin, then the namespace goes.
+pod_del() {
+    local pod=$1 node
+    require_pod "$pod"
+    read -r node _ <"$(pod_file "$pod")"
+    [[ ! -d $(node_dir "$node") ]] || cni "$node" DEL "$pod" >/dev/null || die "DEL of $pod on $node failed"
+    ns_delete "$(ns_pod "$pod")"
+    rm -f "$(pod_file "$pod")"
+}
+
+pod_node() { local node; read -r node _ <"$(pod_file "$1")"; echo "$node"; }
+pod_address() { local address; read -r _ address <"$(pod_file "$1")"; echo "$address"; }
+
+# pod_ping POD ADDRESS: one echo, retried once, answered within 2 s.
+pod_ping() {
+    local ns
+    ns=$(ns_pod "$1")
+    in_ns "$ns" ping -q -n -c 1 -W 2 "$2" >/dev/null 2>&1 || in_ns "$ns" ping -q -n -c 1 -W 2 "$2" >/dev/null 2>&1
+}
+
+# mesh: every pod pings every other pod (one row's pings at a time, in parallel); prints the
+# grid and fails when any pair fails.
+mesh() {
+    local -a all
+    mapfile -t all < <(pods)
+    ((${#all[@]} >= 2)) || die "the mesh needs at least two pods (lab pod NODE NAME)"
+    local width=4 pod target mark failures=0 index
+    for pod in "${all[@]}"; do ((${#pod} + 1 > width)) && width=$((${#pod} + 1)); done
+    printf '%-*s' "$((width + 16))" "from \\ to"
+    for target in "${all[@]}"; do printf '%-*s' "$width" "$target"; done
+    echo
+    for pod in "${all[@]}"; do
+        local -a jobs=()
+        for target in "${all[@]}"; do
+            if [[ $pod == "$target" ]]; then jobs+=(self); else pod_ping "$pod" "$(pod_address "$target")" & jobs+=($!); fi
+        done
+        printf '%-*s%-16s' "$width" "$pod" "$(pod_address "$pod")"
+        for index in "${!all[@]}"; do
+            if [[ ${jobs[index]} == self ]]; then mark="·"
+            elif wait "${jobs[index]}"; then mark="✓"
+            else mark="✗" failures=$((failures + 1)); fi
+            # The marks are one column wide but three bytes: pad by hand.
+            printf '%s%*s' "$mark" "$((width - 1))" ""
+        done
+        echo
+    done
+    local pairs=$((${#all[@]} * (${#all[@]} - 1)))
+    if ((failures > 0)); then
+        echo "$failures of $pairs pod pairs cannot reach each other"
+        return 1
+    fi
+    echo "all $pairs pod pairs reach each other"
+}
