@@ -168,6 +168,24 @@ struct EtcdClientTests {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
+    @Test("an endpoint that accepts but never answers times out and the request moves on to the next")
+    func timeoutFailover() async throws {
+        try await withEtcdServer { server in
+            let silent = try SilentListener()
+            let hanging = try EtcdClient(endpoints: [silent.endpoint], requestTimeout: .seconds(1))
+            await #expect(throws: EtcdError.allEndpointsFailed(operation: "kv/range", errors: [
+                .timedOut(endpoint: silent.endpoint, operation: "kv/range"),
+            ])) { try await hanging.range(.key("/x")) }
+
+            let client = try EtcdClient(endpoints: [silent.endpoint, server.endpoint], requestTimeout: .seconds(1))
+            try await client.put(EtcdPut(key: "/x", value: bytes("1")))
+            // The live endpoint answered last, so the next request starts there: no second wait.
+            let started = ContinuousClock.now
+            #expect(try await client.range(.key("/x")).kvs.count == 1)
+            #expect(ContinuousClock.now - started < .milliseconds(900))
+        }
+    }
+
     @Test("endpoints that are not http URLs are refused")
     func invalidEndpoints() {
         #expect(throws: EtcdError.invalidEndpoint("127.0.0.1:2379")) { try EtcdClient(endpoints: ["127.0.0.1:2379"]) }
