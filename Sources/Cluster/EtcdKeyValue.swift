@@ -11,6 +11,7 @@ public struct EtcdKeyValue: Hashable, Sendable {
     /// The lease the key is attached to, 0 for none.
     public var lease: Int64
 
+    /// A key as etcd would report it (revisions and lease default to "none").
     public init(key: String, value: [UInt8], createRevision: Int64 = 0, modRevision: Int64 = 0, lease: Int64 = 0) {
         self.key = key
         self.value = value
@@ -66,6 +67,7 @@ public struct EtcdRangeResult: Hashable, Sendable {
     /// The keys found, in key order.
     public var kvs: [EtcdKeyValue]
 
+    /// A result of `revision` holding `kvs`.
     public init(revision: Int64, kvs: [EtcdKeyValue]) {
         self.revision = revision
         self.kvs = kvs
@@ -79,6 +81,7 @@ public struct EtcdLease: Hashable, Sendable {
     /// Its time to live in seconds, as granted or as last refreshed.
     public var ttl: Int64
 
+    /// A lease `id` with `ttl` seconds to live.
     public init(id: Int64, ttl: Int64) {
         self.id = id
         self.ttl = ttl

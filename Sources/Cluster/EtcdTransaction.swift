@@ -24,11 +24,14 @@ public enum EtcdCondition: Hashable, Sendable {
 
 /// One write of a transaction (or of `EtcdClient.put`).
 public struct EtcdPut: Hashable, Sendable {
+    /// The key to write.
     public var key: String
+    /// The bytes to store.
     public var value: [UInt8]
     /// The lease to attach the key to, 0 for none.
     public var lease: Int64
 
+    /// A write of `value` to `key`, attached to `lease` unless it is 0.
     public init(key: String, value: [UInt8], lease: Int64 = 0) {
         self.key = key
         self.value = value
@@ -50,6 +53,7 @@ public struct EtcdTransactionResult: Hashable, Sendable {
     /// missing), so the caller can tell which condition broke. Empty when it succeeded.
     public var current: [String: EtcdKeyValue]
 
+    /// An outcome; `current` only matters when it failed.
     public init(succeeded: Bool, revision: Int64, current: [String: EtcdKeyValue] = [:]) {
         self.succeeded = succeeded
         self.revision = revision

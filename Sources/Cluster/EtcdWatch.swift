@@ -20,12 +20,14 @@ extension EtcdClient {
 /// The changes of a watched key range, as an `AsyncSequence` of `EtcdWatchBatch`
 /// (see `EtcdClient.watch`). Each iteration opens its own stream.
 public struct EtcdWatch: AsyncSequence, Sendable {
+    /// One gateway result.
     public typealias Element = EtcdWatchBatch
 
     let client: EtcdClient
     let selector: EtcdKeySelector
     let startRevision: Int64
 
+    /// An iterator that opens its own watch stream on its first `next()`.
     public func makeAsyncIterator() -> Iterator {
         Iterator(watch: self)
     }

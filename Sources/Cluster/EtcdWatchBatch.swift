@@ -8,9 +8,12 @@ public struct EtcdEvent: Hashable, Sendable {
         case delete
     }
 
+    /// Put or delete.
     public var kind: Kind
+    /// The key after the change (for a delete: the key and the deleting revision).
     public var kv: EtcdKeyValue
 
+    /// An event of `kind` on `kv`.
     public init(kind: Kind, kv: EtcdKeyValue) {
         self.kind = kind
         self.kv = kv
@@ -27,6 +30,7 @@ public struct EtcdWatchBatch: Hashable, Sendable {
     /// established, and for progress notifications.
     public var events: [EtcdEvent]
 
+    /// A batch delivering `events`, complete up to `revision`.
     public init(revision: Int64, events: [EtcdEvent]) {
         self.revision = revision
         self.events = events

@@ -8,6 +8,7 @@ public struct NodeLease: Hashable, Sendable {
     /// The lease's TTL in seconds as last granted or refreshed.
     public var ttl: Int64
 
+    /// A claim of `node` under lease `leaseID` with `ttl` seconds.
     public init(node: ClusterNode, leaseID: Int64, ttl: Int64) {
         self.node = node
         self.leaseID = leaseID

@@ -10,6 +10,7 @@ public struct RetryPolicy: Sendable {
     /// Throws `CancellationError` when cancelled.
     public var sleep: @Sendable (Duration) async throws -> Void
 
+    /// A policy; the defaults suit an agent (250 ms doubling to 30 s, real sleeping).
     public init(initialDelay: Duration = .milliseconds(250), maximumDelay: Duration = .seconds(30),
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
         self.initialDelay = initialDelay

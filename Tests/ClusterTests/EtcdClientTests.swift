@@ -102,6 +102,19 @@ struct EtcdClientTests {
         }
     }
 
+    @Test("a result larger than one chunk of the stream arrives whole")
+    func watchLargeResult() async throws {
+        try await withEtcdServer { server in
+            let client = try EtcdClient(endpoints: [server.endpoint])
+            let large = (0..<300_000).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            try await client.put(EtcdPut(key: "/big", value: large))
+            var iterator = client.watch(.key("/big"), fromRevision: 1).makeAsyncIterator()
+            _ = try await iterator.next()
+            let batch = try #require(try await iterator.next())
+            #expect(batch.events.first?.kv.value == large)
+        }
+    }
+
     @Test("a watch from a compacted revision throws .compacted with the compact revision")
     func watchCompacted() async throws {
         try await withEtcdServer { server in

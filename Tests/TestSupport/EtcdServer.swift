@@ -130,9 +130,12 @@ public final class EtcdServer: Sendable {
 
 /// etcd did not come up; `log` is the end of its output.
 public struct EtcdServerError: Error, CustomStringConvertible {
+    /// What went wrong.
     public let message: String
+    /// The last lines etcd wrote.
     public let log: String
 
+    /// The message, then the log.
     public var description: String { "\(message)\n\(log)" }
 }
 
