@@ -23,13 +23,6 @@ public struct ClusterNode: Hashable, Sendable, Codable {
         self.backend = backend
     }
 
-    /// How nodes reach each other's pods (`--mode`).
-    public enum Backend: String, Hashable, Sendable, Codable, CaseIterable {
-        /// Every peer through the VXLAN overlay.
-        case vxlan
-        /// Every peer by a plain route via its underlay address (peers must share an L2 segment).
-        case direct
-        /// Direct to peers on the underlay's own subnet, VXLAN to the rest.
-        case hybrid
-    }
+    /// How nodes reach each other's pods (`--mode`): the same values as `node.json`'s mode.
+    public typealias Backend = NodeInfo.Mode
 }

@@ -16,12 +16,15 @@ enum EtcdHTTP {
     static let unary = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
                                   configuration: configuration(read: .seconds(30)))
 
-    /// Watches: a watch is silent for as long as nothing changes, so no read timeout; and many
-    /// watches to one endpoint may stay open at once.
+    /// Watches: many may stay open to one endpoint at once. A watch is silent while nothing
+    /// changes, except for the progress notification etcd sends every 10 minutes (its default
+    /// `--experimental-watch-progress-notify-interval`); a stream silent for 15 minutes is taken
+    /// for a connection that died without a FIN or RST (a partition) and ends as `.timedOut`,
+    /// so the watch is resumed instead of hanging for ever.
     static let streaming = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                                      configuration: configuration(read: nil))
+                                      configuration: configuration(read: .minutes(15)))
 
-    private static func configuration(read: TimeAmount?) -> HTTPClient.Configuration {
+    private static func configuration(read: TimeAmount) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(3), read: read)
         configuration.connectionPool.retryConnectionEstablishment = false

@@ -7,7 +7,8 @@ extension EtcdClient {
     /// response). Nothing is sent until the sequence is iterated.
     ///
     /// The sequence yields one `EtcdWatchBatch` per result, the first (empty) one once the watch
-    /// is established. It never ends quietly: it throws `.compacted` when `revision` is no
+    /// is established; empty ones later are etcd's progress notifications (asked for, so that an
+    /// idle stream still carries data and a dead one is noticed: see `EtcdHTTP.streaming`). It never ends quietly: it throws `.compacted` when `revision` is no
     /// longer kept (list again, then watch from the list's revision + 1),
     /// `.watchDisconnected` or `.connectionFailed` when the stream breaks (watch again from the
     /// last batch's revision + 1), `.allEndpointsFailed` when no endpoint accepts the watch, and
@@ -49,7 +50,7 @@ public struct EtcdWatch: AsyncSequence, Sendable {
             if body == nil {
                 let request = WireWatchRequest(create_request: WireWatchCreate(
                     key: WireBytes(watch.selector.key), range_end: watch.selector.rangeEnd,
-                    start_revision: WireInt64(watch.startRevision)))
+                    start_revision: WireInt64(watch.startRevision), progress_notify: true))
                 let opened = try await watch.client.openStream("watch", request, key: watch.selector.key)
                 endpoint = opened.endpoint
                 body = opened.response.body.makeAsyncIterator()

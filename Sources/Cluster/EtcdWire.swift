@@ -149,6 +149,7 @@ struct WireWatchCreate: Encodable {
     var key: WireBytes
     var range_end: WireBytes?
     var start_revision: WireInt64
+    var progress_notify: Bool
 }
 
 struct WireWatchRequest: Encodable {

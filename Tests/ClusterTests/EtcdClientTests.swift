@@ -115,6 +115,18 @@ struct EtcdClientTests {
         }
     }
 
+    @Test("an idle watch receives etcd's progress notifications as empty batches")
+    func watchProgress() async throws {
+        try await withEtcdServer(extraArguments: ["--experimental-watch-progress-notify-interval=300ms"]) { server in
+            let client = try EtcdClient(endpoints: [server.endpoint])
+            let revision = try await client.put(EtcdPut(key: "/p", value: bytes("1")))
+            var iterator = client.watch(.prefix("/q/"), fromRevision: revision + 1).makeAsyncIterator()
+            _ = try await iterator.next()
+            let progress = try #require(try await iterator.next())
+            #expect(progress.events.isEmpty && progress.revision == revision)
+        }
+    }
+
     @Test("a watch from a compacted revision throws .compacted with the compact revision")
     func watchCompacted() async throws {
         try await withEtcdServer { server in

@@ -18,6 +18,8 @@ public final class EtcdServer: Sendable {
     public let peerPort: Int
     /// The data directory, kept across `stop()`/`start()`.
     public let dataDirectory: String
+    /// More etcd flags, appended to every start (`--experimental-watch-progress-notify-interval=1s`).
+    public let extraArguments: [String]
     /// The running process, if any.
     private let process = Mutex<Process?>(nil)
 
@@ -30,9 +32,11 @@ public final class EtcdServer: Sendable {
     /// Starts a fresh etcd and waits until it answers a health check. Without `namespace` the
     /// ports are ones the kernel reports free on `listenAddress`; inside a (fresh) namespace they
     /// are random. Throws `EtcdServerError` when it does not come up within `timeout`.
-    public init(listenAddress: String = "127.0.0.1", namespace: String? = nil, timeout: Duration = .seconds(30)) throws {
+    public init(listenAddress: String = "127.0.0.1", namespace: String? = nil, extraArguments: [String] = [],
+                timeout: Duration = .seconds(30)) throws {
         self.listenAddress = listenAddress
         self.namespace = namespace
+        self.extraArguments = extraArguments
         if namespace == nil {
             clientPort = try freePort(on: listenAddress)
             peerPort = try freePort(on: listenAddress)
@@ -60,7 +64,7 @@ public final class EtcdServer: Sendable {
             "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
             "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
             "--initial-cluster", "trellis-test=\(peerURL)", "--initial-cluster-state", "new",
-        ]
+        ] + extraArguments
         let child = Process()
         if let namespace {
             child.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
@@ -141,9 +145,9 @@ public struct EtcdServerError: Error, CustomStringConvertible {
 
 /// Runs `body` with a fresh etcd that is killed and whose data is removed afterwards, also when
 /// `body` throws.
-public func withEtcdServer<T>(listenAddress: String = "127.0.0.1", namespace: String? = nil,
+public func withEtcdServer<T>(listenAddress: String = "127.0.0.1", namespace: String? = nil, extraArguments: [String] = [],
                               _ body: (EtcdServer) async throws -> T) async throws -> T {
-    let server = try EtcdServer(listenAddress: listenAddress, namespace: namespace)
+    let server = try EtcdServer(listenAddress: listenAddress, namespace: namespace, extraArguments: extraArguments)
     defer { server.kill() }
     return try await body(server)
 }
