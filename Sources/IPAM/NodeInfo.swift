@@ -1,7 +1,8 @@
 import Foundation
 
 /// What the agent tells the plugin about this node, as `<runDir>/node.json`:
-/// `{"nodeName","podCIDRs":[..],"clusterCIDRs":[..],"mtu","mode"}`.
+/// `{"nodeName","podCIDRs":[..],"clusterCIDRs":[..],"mtu","mode","metricsAddress"}`
+/// (`metricsAddress`, where `cnictl` finds the agent's `/status`, may be absent).
 ///
 /// The agent is the only writer (`write(to:)`, atomic); the plugin and `cnictl` read it with
 /// `load(runDir:)`. The plugin never talks to the datastore: this file is all it knows.
@@ -29,14 +30,18 @@ public struct NodeInfo: Codable, Hashable, Sendable {
     public var mtu: Int
     /// The datapath mode.
     public var mode: Mode
+    /// `HOST:PORT` of the agent's `/metrics`, `/status`, `/healthz` and `/readyz`.
+    public var metricsAddress: String?
 
     /// Memberwise initialiser.
-    public init(nodeName: String, podCIDRs: [IPPrefix], clusterCIDRs: [IPPrefix], mtu: Int, mode: Mode) {
+    public init(nodeName: String, podCIDRs: [IPPrefix], clusterCIDRs: [IPPrefix], mtu: Int, mode: Mode,
+                metricsAddress: String? = nil) {
         self.nodeName = nodeName
         self.podCIDRs = podCIDRs
         self.clusterCIDRs = clusterCIDRs
         self.mtu = mtu
         self.mode = mode
+        self.metricsAddress = metricsAddress
     }
 
     /// The path of `node.json` in `runDir`.
