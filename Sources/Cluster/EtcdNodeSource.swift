@@ -91,26 +91,14 @@ public final class EtcdNodeSource: NodeSource {
         return stream
     }
 
-    /// Removes node `name` from the cluster (`trellisd uninstall`): stops keeping the lease
-    /// alive, revokes the node record's lease, and deletes the node key and the slice lock that
-    /// holds its record. Returns false when there was no node record. Throws `EtcdError`.
+    /// Removes node `name` from the cluster (`trellisd uninstall`): stops keeping this source's
+    /// lease alive, then `EtcdClient.withdrawNode(named:)`. Returns false when there was no node
+    /// record. Throws `EtcdError`.
     @discardableResult
     public func withdraw(name: String) async throws -> Bool {
-        guard EtcdKeys.isValidNodeName(name) else { throw EtcdError.invalidNodeName(name) }
         stopKeepingAlive()
-        let nodeKey = EtcdKeys.node(name)
-        guard let existing = try await client.range(.key(nodeKey)).kvs.first else { return false }
-        if existing.lease != 0 {
-            try await client.revokeLease(existing.lease)
-        }
-        if let slice = (try? EtcdNodeRecord(bytes: existing.value))?.slice {
-            let lockKey = EtcdKeys.subnet(slice)
-            if let lock = try await client.range(.key(lockKey)).kvs.first, lock.value == existing.value {
-                try await client.delete(.key(lockKey))
-            }
-        }
-        try await client.delete(.key(nodeKey))
-        logger.info("withdrew node from etcd", metadata: ["node": "\(name)"])
-        return true
+        let withdrawn = try await client.withdrawNode(named: name)
+        if withdrawn { logger.info("withdrew node from etcd", metadata: ["node": "\(name)"]) }
+        return withdrawn
     }
 }

@@ -114,6 +114,22 @@ struct SubnetLeasingTests {
         }
     }
 
+    @Test("withdrawNode with only a client removes lease-less records of that node and leaves other nodes alone")
+    func withdrawWithClientOnly() async throws {
+        try await withEtcdServer { server in
+            let other = try makeSource(server)
+            _ = try await other.claim(registration(1))
+            let client = try EtcdClient(endpoints: [server.endpoint])
+            let record = recordJSON(publicIP: "198.18.0.20", podCIDR: "10.244.20.0/24")
+            try await client.put(EtcdPut(key: EtcdKeys.node("gone"), value: record))
+            try await client.put(EtcdPut(key: EtcdKeys.subnet(IPPrefix("10.244.20.0/24")!), value: record))
+            #expect(try await client.withdrawNode(named: "gone"))
+            let left = try await client.range(.prefix("/trellis/")).kvs.map(\.key)
+            #expect(left == [EtcdKeys.node("n1"), EtcdKeys.subnet(IPPrefix("10.244.0.0/24")!)])
+            await #expect(throws: EtcdError.invalidNodeName("a/b")) { try await client.withdrawNode(named: "a/b") }
+        }
+    }
+
     @Test("registering retries while etcd is down and succeeds once it is up")
     func registerWaitsForEtcd() async throws {
         try await withEtcdServer { server in
