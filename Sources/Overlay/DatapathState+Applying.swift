@@ -1,0 +1,32 @@
+import Netlink
+
+extension DatapathState {
+    /// The state the kernel holds after a plan from `self` to `desired` was sent and only the
+    /// operations in `failed` were refused: `desired`, except that a refused set leaves the
+    /// entry `self` had under that key (or none), and a refused delete leaves the entry.
+    /// What the reconciler remembers, so the next plan retries exactly the refused writes.
+    func afterApplying(desired: DatapathState, failed: [DatapathOperation]) -> DatapathState {
+        guard !failed.isEmpty else { return desired }
+        let oldRoutes = Dictionary(routes.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let oldNeighbors = Dictionary(neighbors.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let oldFDBEntries = Dictionary(fdbEntries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var state = desired
+        for operation in failed {
+            switch operation {
+            case .addRoute(let route), .replaceRoute(let route):
+                state.routes.remove(route)
+                if let old = oldRoutes[route.key] { state.routes.insert(old) }
+            case .addNeighbor(let neighbor), .replaceNeighbor(let neighbor):
+                state.neighbors.remove(neighbor)
+                if let old = oldNeighbors[neighbor.key] { state.neighbors.insert(old) }
+            case .appendFDB(let entry), .replaceFDB(let entry):
+                state.fdbEntries.remove(entry)
+                if let old = oldFDBEntries[entry.key] { state.fdbEntries.insert(old) }
+            case .deleteRoute(let route): state.routes.insert(route)
+            case .deleteNeighbor(let neighbor): state.neighbors.insert(neighbor)
+            case .deleteFDB(let entry): state.fdbEntries.insert(entry)
+            }
+        }
+        return state
+    }
+}
