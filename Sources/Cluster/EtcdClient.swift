@@ -50,13 +50,36 @@ public final class EtcdClient: Sendable {
     func call<Response: Decodable>(_ operation: String, _ body: some Encodable, key: String?,
                                    as _: Response.Type = Response.self) async throws -> Response {
         let payload = try JSONEncoder().encode(body)
+        return try await withFailover(operation) { endpoint in
+            let response = try await post(payload, to: endpoint, operation: operation, key: key, via: EtcdHTTP.unary)
+            let body: Data
+            do {
+                body = Data(try await response.body.collect(upTo: EtcdHTTP.maximumBodySize).readableBytesView)
+            } catch {
+                throw transportError(error, endpoint: endpoint, operation: operation)
+            }
+            return try decode(Response.self, from: body, endpoint: endpoint, operation: operation)
+        }
+    }
+
+    /// Opens a streaming POST (a watch) on the first endpoint that answers it with 2xx, and
+    /// returns the endpoint with the response, whose body streams until the server ends it.
+    func openStream(_ operation: String, _ body: some Encodable, key: String) async throws -> (endpoint: String, response: HTTPClientResponse) {
+        let payload = try JSONEncoder().encode(body)
+        return try await withFailover(operation) { endpoint in
+            (endpoint, try await post(payload, to: endpoint, operation: operation, key: key, via: EtcdHTTP.streaming))
+        }
+    }
+
+    /// Runs `attempt` against each endpoint in turn, from the one that answered last, until one
+    /// succeeds; a retryable `EtcdError` moves on to the next, anything else is thrown at once.
+    private func withFailover<T>(_ operation: String, _ attempt: (String) async throws -> T) async throws -> T {
         var failures: [EtcdError] = []
         for (index, endpoint) in rotation {
             do {
-                let bytes = try await exchange(endpoint: endpoint, operation: operation, payload: payload, key: key)
-                let response = try decode(Response.self, from: bytes, endpoint: endpoint, operation: operation)
+                let result = try await attempt(endpoint)
                 preferred.withLock { $0 = index }
-                return response
+                return result
             } catch let error as EtcdError where error.isRetryable {
                 failures.append(error)
             }
@@ -64,25 +87,27 @@ public final class EtcdClient: Sendable {
         throw EtcdError.allEndpointsFailed(operation: operation, errors: failures)
     }
 
-    /// One POST to one endpoint; returns the body of a 2xx answer.
-    private func exchange(endpoint: String, operation: String, payload: Data, key: String?) async throws -> Data {
+    /// POSTs `payload` to `/v3/<operation>` on one endpoint; returns the response once its head
+    /// says 2xx (its body still to be read), else throws the status as `EtcdError`.
+    private func post(_ payload: Data, to endpoint: String, operation: String, key: String?,
+                      via http: HTTPClient) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: "\(endpoint)/v3/\(operation)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(Array(payload))
-        let body: Data
-        let status: Int
+        let response: HTTPClientResponse
         do {
-            let response = try await EtcdHTTP.unary.execute(request, timeout: .init(requestTimeout))
-            status = Int(response.status.code)
-            body = Data((try await response.body.collect(upTo: EtcdHTTP.maximumBodySize)).readableBytesView)
+            response = try await http.execute(request, timeout: .init(requestTimeout))
         } catch {
             throw transportError(error, endpoint: endpoint, operation: operation)
         }
+        let status = Int(response.status.code)
         guard (200..<300).contains(status) else {
+            let body = (try? await response.body.collect(upTo: EtcdHTTP.maximumBodySize))
+                .map { Data($0.readableBytesView) } ?? Data()
             throw statusError(status: status, body: body, endpoint: endpoint, operation: operation, key: key)
         }
-        return body
+        return response
     }
 
     /// Decodes a gateway answer; a body that does not fit is `.malformedResponse`.
@@ -116,37 +141,5 @@ public final class EtcdClient: Sendable {
         }
         return .requestRejected(endpoint: endpoint, operation: operation, key: key, status: status,
                                 code: parsed?.code ?? 0, message: message)
-    }
-
-    /// Opens a streaming POST (a watch) on the first endpoint that answers it with 2xx, and
-    /// returns the endpoint with the response, whose body streams until the server ends it.
-    func openStream(_ operation: String, _ body: some Encodable, key: String) async throws -> (endpoint: String, response: HTTPClientResponse) {
-        let payload = try JSONEncoder().encode(body)
-        var failures: [EtcdError] = []
-        for (index, endpoint) in rotation {
-            var request = HTTPClientRequest(url: "\(endpoint)/v3/\(operation)")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(Array(payload))
-            do {
-                let response: HTTPClientResponse
-                do {
-                    response = try await EtcdHTTP.streaming.execute(request, timeout: .init(requestTimeout))
-                } catch {
-                    throw transportError(error, endpoint: endpoint, operation: operation)
-                }
-                let status = Int(response.status.code)
-                guard (200..<300).contains(status) else {
-                    let body = (try? await response.body.collect(upTo: EtcdHTTP.maximumBodySize))
-                        .map { Data($0.readableBytesView) } ?? Data()
-                    throw statusError(status: status, body: body, endpoint: endpoint, operation: operation, key: key)
-                }
-                preferred.withLock { $0 = index }
-                return (endpoint, response)
-            } catch let error as EtcdError where error.isRetryable {
-                failures.append(error)
-            }
-        }
-        throw EtcdError.allEndpointsFailed(operation: operation, errors: failures)
     }
 }

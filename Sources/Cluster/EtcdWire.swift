@@ -62,7 +62,6 @@ struct WireKeyValue: Decodable {
     var value: WireBytes?
     var create_revision: WireInt64?
     var mod_revision: WireInt64?
-    var version: WireInt64?
     var lease: WireInt64?
 }
 
@@ -136,7 +135,6 @@ struct WireLeaseRequest: Encodable {
 struct WireLeaseResponse: Decodable {
     var ID: WireInt64?
     var TTL: WireInt64?
-    var grantedTTL: WireInt64?
     var error: String?
 }
 
