@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "cnictl", dependencies: [
-            "IPAM",
+            "IPAM", "Netlink", "Overlay", "Cluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),

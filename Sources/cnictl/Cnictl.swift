@@ -1,11 +1,12 @@
 import ArgumentParser
 
-/// The root command. `status` and `diagnose` arrive with the agent.
-struct Cnictl: ParsableCommand {
+/// The root command.
+@main
+struct Cnictl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cnictl",
         abstract: "Inspect and repair Trellis on this node.",
-        subcommands: [IPAMCommand.self])
+        subcommands: [IPAMCommand.self, StatusCommand.self])
 }
 
 /// `cnictl ipam show|gc|release`: the plugin's address store on this node.

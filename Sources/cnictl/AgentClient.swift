@@ -1,0 +1,55 @@
+import AsyncHTTPClient
+import Foundation
+import IPAM
+import NIOCore
+import Overlay
+
+/// Reaches this node's agent: `node.json` in the run dir names its address, `/status` and
+/// `/readyz` are read over HTTP with a short timeout.
+struct AgentClient {
+    let address: String
+
+    /// The agent named by `node.json` in `runDir`. Throws the IPAM error for a missing or
+    /// corrupt node.json, or `CnictlError.noAgentAddress`.
+    init(runDir: String) throws {
+        let node = try NodeInfo.load(runDir: runDir)
+        guard let address = node.metricsAddress else { throw CnictlError.noAgentAddress(runDir: runDir) }
+        self.address = address
+    }
+
+    /// The agent's `/status`. Throws `CnictlError.agentUnreachable` naming the address.
+    func status() async throws -> AgentStatusReport {
+        try AgentStatusReport.decode(try await get("/status").body)
+    }
+
+    /// `/readyz`: true for 200.
+    func isReady() async throws -> Bool {
+        try await get("/readyz").status == 200
+    }
+
+    private func get(_ path: String) async throws -> (status: Int, body: Data) {
+        let url = "http://\(address)\(path)"
+        do {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(3))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            return (Int(response.status.code), Data(body.readableBytesView))
+        } catch {
+            throw CnictlError.agentUnreachable(url: url, reason: "\(error)")
+        }
+    }
+}
+
+/// Failures of cnictl's own steps.
+enum CnictlError: Error, CustomStringConvertible {
+    case noAgentAddress(runDir: String)
+    case agentUnreachable(url: String, reason: String)
+
+    var description: String {
+        switch self {
+        case .noAgentAddress(let runDir):
+            "\(NodeInfo.path(runDir: runDir)) names no metricsAddress: the agent that wrote it is older than this cnictl"
+        case .agentUnreachable(let url, let reason):
+            "the trellis agent does not answer at \(url) (\(reason)); is trellisd running on this node?"
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Overlay
+
+/// `cnictl status`: this node as its agent sees it: slice, mode, phase, peers, last sync and
+/// the most recent errors.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status",
+                                                    abstract: "Show this node's slice, mode, peers, last sync and errors.")
+
+    @Option(help: "Where the agent writes node.json.")
+    var runDir = "/run/trellis"
+
+    @Flag(help: "Print the agent's /status JSON.")
+    var json = false
+
+    func run() async throws {
+        let report = try await AgentClient(runDir: runDir).status()
+        if json {
+            print(String(decoding: try report.json(), as: UTF8.self))
+        } else {
+            print(report.text(now: Date()))
+        }
+    }
+}
+
+extension AgentStatusReport {
+    /// The human form: a header block, one line per peer, then errors.
+    func text(now: Date) -> String {
+        func ago(_ date: Date?) -> String {
+            guard let date else { return "never" }
+            return "\(Int(now.timeIntervalSince(date).rounded()))s ago"
+        }
+        var lines = [
+            "node:        \(nodeName)",
+            "mode:        \(mode)",
+            "phase:       \(phase.rawValue)",
+            "pod CIDRs:   \(podCIDRs.joined(separator: ", "))",
+            "public IP:   \(publicIP ?? "-")",
+            "VTEP MAC:    \(vtepMAC ?? "-")",
+            "last sync:   \(ago(lastSync))",
+            "last resync: \(ago(lastResync))",
+            "peers:       \(peers.count)",
+        ]
+        let width = max(4, peers.map(\.name.count).max() ?? 0)
+        for peer in peers.sorted(by: { $0.name < $1.name }) {
+            let name = peer.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append("  \(name)  \(peer.podCIDRs.map(\.description).joined(separator: ",")) via \(peer.publicIP)"
+                         + (peer.vtepMAC.map { "  vtep \($0)" } ?? ""))
+        }
+        lines.append("errors:      \(errors.isEmpty ? "none" : "")")
+        lines += errors.map { "  \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import IPAM
+
+/// `trellisd run`: validates every flag before touching anything, then runs the agent until
+/// SIGTERM/SIGINT. Stopping removes nothing: routes, VXLAN entries, nftables rules and the
+/// datastore records stay, so pods keep talking through an upgrade.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the node agent.")
+
+    @Option(help: "This node's name (env TRELLIS_NODE_NAME or NODE_NAME).")
+    var nodeName: String
+
+    @Option(help: "Where nodes are learned: etcd or kubernetes.")
+    var datastore: Datastore
+
+    @Option(help: "etcd client URLs, comma-separated.")
+    var etcdEndpoints: String?
+
+    @Option(help: "Kubeconfig file (else the in-cluster service account).")
+    var kubeconfig: String?
+
+    @Option(help: "The cluster's pod CIDR, e.g. 10.244.0.0/16.")
+    var clusterCidr: String
+
+    @Option(help: "Prefix length of each node's slice (etcd datastore).")
+    var nodeSubnetSize: Int = 24
+
+    @Option(help: "vxlan, direct or hybrid.")
+    var mode: ClusterNode.Backend
+
+    @Option(help: "Underlay interface (default: the interface of the default route).")
+    var iface: String?
+
+    @Option(help: "VXLAN network identifier.")
+    var vxlanVni: UInt32 = 1
+
+    @Option(help: "VXLAN UDP port.")
+    var vxlanPort: UInt16 = 8472
+
+    @Option(help: "Where node.json is written for the plugin.")
+    var runDir: String = "/run/trellis"
+
+    @Option(help: "Masquerade pod traffic leaving the cluster CIDR: true or false.")
+    var masquerade: Bool = true
+
+    @Option(help: "Underlay MTU to derive the pod MTU from (default: the underlay interface's).")
+    var mtu: Int?
+
+    @Option(help: "HOST:PORT serving /metrics, /healthz, /readyz and /status.")
+    var metricsAddr: String = "127.0.0.1:9469"
+
+    @Option(help: "Period of the full resync against the kernel, e.g. 30s, 5m.")
+    var resyncInterval: String = "30s"
+
+    @Option(help: "TTL of this node's etcd lease, e.g. 24h.")
+    var leaseTtl: String = "24h"
+
+    func validate() throws {
+        _ = try agentConfig()
+    }
+
+    func run() async throws {
+        let config = try agentConfig()
+        try await Agent(config: config).run()
+    }
+
+    /// The flags as one validated value; every error names the flag and what is wrong.
+    func agentConfig() throws -> AgentConfig {
+        guard let cluster = IPPrefix(clusterCidr), cluster.isNetwork else {
+            throw ValidationError("--cluster-cidr \(clusterCidr) is not a network in CIDR notation (e.g. 10.244.0.0/16)")
+        }
+        guard nodeSubnetSize > cluster.length, nodeSubnetSize <= cluster.family.bitWidth - 2 else {
+            throw ValidationError("--node-subnet-size \(nodeSubnetSize) does not fit in \(cluster): it must be longer than /\(cluster.length) and at most /\(cluster.family.bitWidth - 2)")
+        }
+        guard let resync = DurationText.parse(resyncInterval), resync > .zero else {
+            throw ValidationError("--resync-interval \(resyncInterval) is not a duration like 30s, 5m or 1h")
+        }
+        guard let leaseTTL = DurationText.parse(leaseTtl), leaseTTL >= .seconds(10) else {
+            throw ValidationError("--lease-ttl \(leaseTtl) is not a duration of at least 10s")
+        }
+        guard let metrics = HostPort(metricsAddr) else {
+            throw ValidationError("--metrics-addr \(metricsAddr) is not HOST:PORT")
+        }
+        if let mtu, !(1280...65535).contains(mtu) {
+            throw ValidationError("--mtu \(mtu) is outside 1280...65535")
+        }
+        let datastoreConfig: AgentConfig.DatastoreConfig
+        switch datastore {
+        case .etcd:
+            let endpoints = (etcdEndpoints ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !endpoints.isEmpty, endpoints.allSatisfy({ URL(string: $0)?.host != nil }) else {
+                throw ValidationError("--datastore etcd needs --etcd-endpoints URL[,URL...] (e.g. http://10.0.0.1:2379)")
+            }
+            datastoreConfig = .etcd(endpoints: endpoints)
+        case .kubernetes:
+            datastoreConfig = .kubernetes(kubeconfig: kubeconfig)
+        }
+        return AgentConfig(nodeName: nodeName, datastore: datastoreConfig, clusterCIDR: cluster,
+                           nodeSubnetSize: nodeSubnetSize, mode: mode, underlayInterface: iface, vxlanVNI: vxlanVni,
+                           vxlanPort: vxlanPort, runDir: runDir, masquerade: masquerade, underlayMTU: mtu,
+                           metricsAddress: metrics, resyncInterval: resync, leaseTTL: leaseTTL)
+    }
+
+    enum Datastore: String, ExpressibleByArgument, CaseIterable {
+        case etcd, kubernetes
+    }
+}
+
+extension ClusterNode.Backend: ExpressibleByArgument {}

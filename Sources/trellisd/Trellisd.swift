@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+
+/// The node agent: `run` keeps this node's datapath in step with the cluster; `install-cni`
+/// puts the plugin and its conflist on the host; `uninstall` removes what Trellis created.
+@main
+struct Trellisd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trellisd",
+        abstract: "Trellis node agent: learns every node from the datastore and programs the routes, VXLAN entries and masquerade rules that connect pods across nodes.",
+        subcommands: [RunCommand.self, InstallCNICommand.self, UninstallCommand.self])
+
+    /// Every flag also reads `TRELLIS_<FLAG>` from the environment (and `--node-name` reads
+    /// `NODE_NAME` from the downward API): a flag on the command line wins.
+    static func main() async {
+        let arguments = EnvironmentArguments.expand(Array(CommandLine.arguments.dropFirst()),
+                                                    environment: ProcessInfo.processInfo.environment)
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
