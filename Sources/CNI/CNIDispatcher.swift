@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What the process does at exit: write `stdout` (possibly empty) and exit with `exitCode`.
 public struct CNIOutcome: Hashable, Sendable {

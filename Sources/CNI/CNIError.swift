@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The one error type of the CNI module, and what a plugin reports to the runtime: the spec's
 /// error code, a short message and optional details. Rendered by ``json(version:)`` as the

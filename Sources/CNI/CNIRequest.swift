@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One parsed invocation: the verb with everything it needs, validated. Built purely from the
 /// environment dictionary and stdin bytes by ``parse(environment:stdin:)``.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import IPAM
 
 /// The result of an ADD, independent of the cniVersion it is written in: what the attachment

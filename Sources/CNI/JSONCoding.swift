@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The module's JSON settings in one place: output is compact with sorted keys and unescaped
 /// slashes, so the same value always renders to the same bytes (golden tests depend on it).

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import IPAM
 
 /// One plugin's configuration as a runtime passes it on stdin: the conflist's `name` and

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A network configuration list (conflist), as in `/etc/cni/net.d/10-trellis.conflist`. Plugin
 /// objects are kept as JSON; ``pluginConfig(type:)`` derives what a runtime would pass to one.

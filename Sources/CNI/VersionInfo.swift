@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The answer to VERSION: the version the runtime asked in, and every version Trellis speaks.
 public struct VersionInfo: Hashable, Sendable {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One allocated address and who holds it. On disk it is the file named by `address`, holding
 /// `{"containerID","ifname","podNamespace","podName","netns","created"}` (`created` in ISO 8601).

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Picks addresses out of a node's slice: one per range (one range per family) for each
 /// attachment.

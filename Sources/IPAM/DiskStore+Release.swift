@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Freeing addresses: CNI DEL, CNI GC, and the operator's `cnictl ipam release|gc`. Each call is
 /// one transaction; freeing what is not allocated is not an error.

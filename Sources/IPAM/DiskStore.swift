@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The plugin's IPAM store: reservations as files under `<dataDir>/<network>/`, one per address,
 /// every transaction under an exclusive `flock` of `<dataDir>/<network>/lock` (see

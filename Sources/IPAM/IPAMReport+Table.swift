@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The human form of an `IPAMReport`: a header, the slices, one aligned row per allocation and
 /// the corrupt records, readable at a glance with a few hundred pods.
@@ -54,7 +55,7 @@ extension IPAMReport {
         let columns = rows.map(\.count).max() ?? 0
         let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { cells in
-            let padded = cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+            let padded = cells.enumerated().map { $1 + String(repeating: " ", count: max(0, widths[$0] - $1.count)) }
             let line = padded.joined(separator: "  ")
             return String(line.reversed().drop(while: { $0 == " " }).reversed())
         }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What `cnictl ipam show` shows about one network's store: the node's slices with used and free
 /// counts, every allocation (flagged when outside the current slices), and corrupt records.

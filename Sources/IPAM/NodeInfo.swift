@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What the agent tells the plugin about this node, as `<runDir>/node.json`:
 /// `{"nodeName","podCIDRs":[..],"clusterCIDRs":[..],"mtu","mode","metricsAddress"}`

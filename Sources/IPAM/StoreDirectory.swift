@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,7 +76,7 @@ final class StoreDirectory: AllocationStore {
 
     func lastReserved(_ family: IPFamily) throws -> IPAddress? {
         guard let bytes = try FileIO.read(path + "/" + Self.markerName(family)) else { return nil }
-        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
         return IPAddress(text).flatMap { $0.family == family ? $0 : nil }
     }
 

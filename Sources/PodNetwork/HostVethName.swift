@@ -17,4 +17,10 @@ public enum HostVethName {
         let padded = String(repeating: "0", count: 16 - hex.count) + hex
         return prefix + padded.prefix(11)
     }
+
+    /// True for names `forContainer` makes: the prefix and 11 lower-case hex digits.
+    public static func isHostVethName(_ name: String) -> Bool {
+        let hex = name.dropFirst(prefix.count)
+        return name.hasPrefix(prefix) && hex.count == 11 && hex.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
 }

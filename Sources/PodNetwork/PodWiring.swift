@@ -90,15 +90,28 @@ public struct PodWiring: Sendable {
     /// Removes the pod's veth pair (and with it every address, route and neighbour on it).
     /// Succeeds when the veth, or the pod's namespace, is already gone: DEL must be repeatable.
     public func remove(containerID: String) throws {
-        let hostName = HostVethName.forContainer(containerID)
+        try removeHostInterface(named: HostVethName.forContainer(containerID))
+    }
+
+    /// Deletes the host veth `name` (`ip link del NAME`), which takes its peer with it; a veth
+    /// already gone is success. The kernel needs 10-20 ms for this (RTM_DELLINK waits for RCU
+    /// grace periods), which is why the plugin may run it in a detached process.
+    public func removeHostInterface(named name: String) throws {
         let host = try step("open netlink socket") { try NetlinkHandle() }
         do {
-            try host.deleteLink(named: hostName)
+            try host.deleteLink(named: name)
         } catch let error as NetlinkError where error.isNotFound {
             return
         } catch let error as NetlinkError {
-            throw PodNetworkError.netlink(step: "delete \(hostName)", error)
+            throw PodNetworkError.netlink(step: "delete \(name)", error)
         }
+    }
+
+    /// The host veth of `containerID` when it exists (one netlink request), else `nil`.
+    public func existingHostInterface(containerID: String) throws -> String? {
+        let name = HostVethName.forContainer(containerID)
+        let host = try step("open netlink socket") { try NetlinkHandle() }
+        return try step("look up \(name)") { try host.findLink(named: name) }.map(\.name)
     }
 
     private func enableForwarding(for families: [IPFamily]) throws {

@@ -1,5 +1,6 @@
 import CNI
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The plugin's log: one line per event appended to the config's `logFile` (stderr when none
 /// is set), never stdout, which carries the result. Opening the file is deferred to the first
@@ -20,13 +21,13 @@ struct PluginLog {
         guard severity.isAtLeast(level) else { return }
         let line = "\(Date().formatted(.iso8601)) \(severity.rawValue) [\(getpid())] \(message)\n"
         guard let path else {
-            FileHandle.standardError.write(Data(line.utf8))
+            StandardStreams.write(Data(line.utf8), to: STDERR_FILENO)
             return
         }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        _ = line.withCString { Foundation.write(fd, $0, strlen($0)) }
+        _ = line.withCString { Glibc.write(fd, $0, strlen($0)) }
     }
 }
 

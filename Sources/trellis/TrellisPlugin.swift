@@ -1,5 +1,5 @@
 import CNI
-import Foundation
+import FoundationEssentials
 import IPAM
 import PodNetwork
 
@@ -64,12 +64,16 @@ struct TrellisPlugin: CNIPlugin {
                                        namespacePath: request.netns, addresses: held, mtu: slice.mtu))
     }
 
-    /// DEL: unwire first, then release, so an address is never handed out while still wired.
-    /// Succeeds when the netns, the veth or the reservation are already gone.
+    /// DEL: hand the veth to the reaper (or delete it inline when the reaper cannot start),
+    /// then release the address. Succeeds when the netns, the veth or the reservation are
+    /// already gone.
     func del(_ request: DetachmentRequest) throws {
         let log = PluginLog(config: request.config)
         let attachment = request.attachment.ipamAttachment
-        try wiring.remove(containerID: attachment.containerID)
+        if let hostInterface = try wiring.existingHostInterface(containerID: attachment.containerID),
+           !VethReaper.start(deleting: hostInterface) {
+            try wiring.removeHostInterface(named: hostInterface)
+        }
         let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
         let released = try store.release(containerID: attachment.containerID, ifname: attachment.ifname)
         log.info("DEL \(attachment.containerID)/\(attachment.ifname): released \(released.map(\.description))")

@@ -22,3 +22,4 @@ extension PluginProcess.Output {
         (json["ips"] as? [[String: Any]] ?? []).compactMap { ($0["address"] as? String)?.split(separator: "/").first.map(String.init) }
     }
 }
+

@@ -45,7 +45,7 @@ import TestSupport
             let del = try node.run("DEL", containerID: id, netns: pods[0].path, config: config)
             #expect(del.exitCode == 0, "DEL: \(del.text)")
             #expect(try node.allocations().isEmpty, "DEL frees the address")
-            #expect(try node.hostVeths().isEmpty, "DEL removes the veth")
+            #expect(try eventually(within: .seconds(2)) { try node.hostVeths().isEmpty }, "DEL removes the veth")
             let again = try node.run("DEL", containerID: id, netns: pods[0].path, config: config)
             #expect(again.exitCode == 0, "a second DEL succeeds too")
         }
@@ -92,7 +92,7 @@ import TestSupport
             let del = try node.run("DEL", containerID: id, netns: pods[0].path)
             #expect(del.exitCode == 0, "\(del.text)")
             #expect(try node.allocations().isEmpty)
-            #expect(try node.hostVeths().isEmpty)
+            #expect(try eventually(within: .seconds(2)) { try node.hostVeths().isEmpty })
         }
     }
 

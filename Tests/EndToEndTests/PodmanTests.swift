@@ -55,7 +55,7 @@ import TestSupport
             #expect(output.contains("/32"))
             #expect(output.contains("reached-node"), "the container reaches the node: \(output)")
             #expect(try node.allocations(network: "trellis-lab").isEmpty, "removing the container frees its address")
-            #expect(try node.hostVeths().isEmpty)
+            #expect(try eventually(within: .seconds(2)) { try node.hostVeths().isEmpty }, "and its veth")
         }
     }
 }
