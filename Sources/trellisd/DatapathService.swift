@@ -85,7 +85,7 @@ struct DatapathService: Service {
             metrics.datastoreUp.set(Int64(1))
             let peers = nodes.filter { $0.name != config.nodeName }
             metrics.peers.set(Int64(peers.count))
-            await apply("event") { try reconciler.reconcile(peers: nodes) }
+            await apply("event") { try reconciler.reconcile(peers: peers) }
             await status.update { $0.peers = peers; $0.lastSync = Date() }
         case .source(.unavailable(let reason)):
             metrics.datastoreUp.set(Int64(0))
