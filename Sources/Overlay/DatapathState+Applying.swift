@@ -30,3 +30,12 @@ extension DatapathState {
         return state
     }
 }
+
+extension DatapathState {
+    /// This state with the entries of `part` taken out and those of `replacement` put in.
+    func replacing(_ part: DatapathState, with replacement: DatapathState) -> DatapathState {
+        DatapathState(routes: routes.subtracting(part.routes).union(replacement.routes),
+                      neighbors: neighbors.subtracting(part.neighbors).union(replacement.neighbors),
+                      fdbEntries: fdbEntries.subtracting(part.fdbEntries).union(replacement.fdbEntries))
+    }
+}

@@ -33,16 +33,27 @@ public final class Reconciler: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        /// What the kernel holds of ours, as far as this reconciler knows; `nil`: read it.
-        var applied: DatapathState?
+        /// What the kernel holds of ours, as far as this reconciler knows.
+        var applied = Applied.unknown
         /// The vxlan device's index, once prepared (`nil` in direct mode without a device).
         var vxlanLinkIndex: Int32?
         /// False until the vxlan device was ensured (or looked up, in direct mode).
         var devicePrepared = false
-        /// The last complete peer list; `nil` until the first `reconcile(peers:)`.
-        var peers: [ClusterNode]?
+        /// The desired state for the last complete peer list; `nil` until the first
+        /// `reconcile(peers:)`.
+        var table: PeerTable?
         /// Skipped peers already logged, so each is logged once.
         var reportedSkips: Set<SkippedPeer> = []
+    }
+
+    /// What the kernel holds of the reconciler's own entries.
+    private enum Applied {
+        /// Not known: read the kernel before planning.
+        case unknown
+        /// Exactly the table's desired state (the last pass converged).
+        case desired
+        /// This state (some writes were refused).
+        case known(DatapathState)
     }
 
     /// A reconciler over `handle` (for the agent: `NetlinkHandle()` in the node's namespace),
@@ -65,9 +76,28 @@ public final class Reconciler: Sendable {
     @discardableResult
     public func reconcile(peers: [ClusterNode]) throws -> ReconcileSummary {
         try state.withLock { state in
+            let start = ContinuousClock.now
             if !state.devicePrepared { try prepareDevice(&state) }
-            state.peers = peers
-            return try converge(&state, readKernel: state.applied == nil)
+            guard state.table != nil else {
+                state.table = PeerTable(config: config, vxlanLinkIndex: state.vxlanLinkIndex, peers: peers)
+                return try converge(&state, since: start)
+            }
+            switch (state.table!.update(to: peers), state.applied) {
+            case (.delta(let delta), .desired):
+                // The kernel held the old desired state: the delta is the whole difference.
+                let plan = Planner.plan(desired: delta.added, observed: delta.removed)
+                let failures = try send(plan, &state)
+                if !failures.isEmpty, let table = state.table {
+                    let reached = delta.removed.afterApplying(desired: delta.added, failed: failures.map(\.operation))
+                    state.applied = .known(table.desired.datapath.replacing(delta.added, with: reached))
+                }
+                return summary(plan, failures, readKernel: false, &state, since: start)
+            case (.rebuilt(let previous), .desired):
+                state.applied = .known(previous)
+                return try converge(&state, since: start)
+            case (.delta, _), (.rebuilt, _):
+                return try converge(&state, since: start)
+            }
         }
     }
 
@@ -79,8 +109,10 @@ public final class Reconciler: Sendable {
     @discardableResult
     public func resync() throws -> ReconcileSummary {
         try state.withLock { state in
+            let start = ContinuousClock.now
             try prepareDevice(&state)
-            return try converge(&state, readKernel: true)
+            state.applied = .unknown
+            return try converge(&state, since: start)
         }
     }
 
@@ -88,55 +120,81 @@ public final class Reconciler: Sendable {
     /// when the kernel matches the last peer list, or before the first `reconcile(peers:)`.
     public func drift() throws -> [DatapathOperation] {
         try state.withLock { state in
-            guard let peers = state.peers else { return [] }
-            let desired = DesiredState.compute(config: config, vxlanLinkIndex: state.vxlanLinkIndex, peers: peers)
-            return Planner.plan(desired: desired.datapath, observed: try observe(vxlanLinkIndex: state.vxlanLinkIndex))
+            guard let table = state.table else { return [] }
+            return Planner.plan(desired: table.desired.datapath, observed: try observe(vxlanLinkIndex: state.vxlanLinkIndex))
         }
     }
 
     /// Ensures the vxlan device when the mode uses one; in direct mode only looks it up, so
     /// entries an earlier vxlan or hybrid run left on it are cleaned up. A device created or
-    /// recreated (its entries gone with it) invalidates the cache.
+    /// recreated (its entries gone with it) makes the kernel's state unknown.
     private func prepareDevice(_ state: inout State) throws {
         let index: Int32?
         if config.usesVXLAN {
             let device = try VXLANDevice.ensure(config: config, handle: handle)
             index = device.link.index
-            if device.created { state.applied = nil }
+            if device.created { state.applied = .unknown }
         } else {
             index = try handle.findLink(named: config.vxlan.deviceName)?.index
         }
-        if index != state.vxlanLinkIndex { state.applied = nil }
+        if index != state.vxlanLinkIndex {
+            state.applied = .unknown
+            if let peers = state.table?.nodes.values {
+                state.table = PeerTable(config: config, vxlanLinkIndex: index, peers: Array(peers))
+            }
+        }
         state.vxlanLinkIndex = index
         state.devicePrepared = true
     }
 
-    /// One pass: (read the kernel,) compute, plan, apply, remember.
-    private func converge(_ state: inout State, readKernel: Bool) throws -> ReconcileSummary {
-        let clock = ContinuousClock()
-        let start = clock.now
-        if readKernel { state.applied = try observe(vxlanLinkIndex: state.vxlanLinkIndex) }
-        guard let peers = state.peers, let observed = state.applied else {
-            return ReconcileSummary(applied: 0, failures: [], skipped: [], desiredEntries: 0,
-                                    observedKernel: readKernel, duration: clock.now - start)
+    /// A full pass: read the kernel when its state is unknown, plan the whole difference,
+    /// apply, remember.
+    private func converge(_ state: inout State, since start: ContinuousClock.Instant) throws -> ReconcileSummary {
+        let observed: DatapathState
+        let readKernel: Bool
+        switch state.applied {
+        case .unknown: (observed, readKernel) = (try observe(vxlanLinkIndex: state.vxlanLinkIndex), true)
+        case .known(let known): (observed, readKernel) = (known, false)
+        case .desired: (observed, readKernel) = (state.table?.desired.datapath ?? .empty, false)
         }
-        let desired = DesiredState.compute(config: config, vxlanLinkIndex: state.vxlanLinkIndex, peers: peers)
-        report(desired.skipped, &state)
-        let plan = Planner.plan(desired: desired.datapath, observed: observed)
-        var failures: [DatapathFailure] = []
-        if !plan.isEmpty {
-            do {
-                failures = try writer.write(plan).filter { !Self.isAlreadyDone($0) }
-            } catch {
-                state.applied = nil
-                throw error
-            }
-            state.applied = observed.afterApplying(desired: desired.datapath, failed: failures.map(\.operation))
-            report(failures, &state)
+        guard let table = state.table else {
+            state.applied = .known(observed)
+            return summary([], [], readKernel: readKernel, &state, since: start)
         }
-        return ReconcileSummary(applied: plan.count - failures.count, failures: failures, skipped: desired.skipped,
-                                desiredEntries: desired.datapath.count, observedKernel: readKernel,
-                                duration: clock.now - start)
+        let plan = Planner.plan(desired: table.desired.datapath, observed: observed)
+        state.applied = .known(observed)
+        let failures = try send(plan, &state)
+        if !failures.isEmpty, case .desired = state.applied {
+            state.applied = .known(observed.afterApplying(desired: table.desired.datapath, failed: failures.map(\.operation)))
+        }
+        return summary(plan, failures, readKernel: readKernel, &state, since: start)
+    }
+
+    /// Sends `plan`; afterwards the kernel holds the desired state except for the returned
+    /// refusals (a delete of an entry already gone is no refusal). A transport failure leaves
+    /// the kernel's state unknown and is rethrown.
+    private func send(_ plan: [DatapathOperation], _ state: inout State) throws -> [DatapathFailure] {
+        guard !plan.isEmpty else { state.applied = .desired; return [] }
+        let failures: [DatapathFailure]
+        do {
+            failures = try writer.write(plan).filter { !Self.isAlreadyDone($0) }
+        } catch {
+            state.applied = .unknown
+            throw error
+        }
+        state.applied = .desired
+        report(failures, &state)
+        return failures
+    }
+
+    /// The summary of a pass that sent `plan` and saw `failures`; logs new skips.
+    private func summary(_ plan: [DatapathOperation], _ failures: [DatapathFailure], readKernel: Bool,
+                         _ state: inout State, since start: ContinuousClock.Instant) -> ReconcileSummary {
+        let desired = state.table?.desired
+        report(desired?.skipped ?? [], &state)
+        return ReconcileSummary(applied: plan.count - failures.count, failures: failures, skipped: desired?.skipped ?? [],
+                                desiredEntries: desired?.datapath.count ?? 0, observedKernel: readKernel,
+                                duration: ContinuousClock.now - start)
     }
 
     /// What the kernel holds that this reconciler owns.
@@ -174,7 +232,6 @@ public final class Reconciler: Sendable {
                        metadata: ["first": "\(failures[0])"])
         if failures.contains(where: { $0.error.errno == ENODEV }) {
             state.devicePrepared = false
-            state.applied = nil
         }
     }
 }

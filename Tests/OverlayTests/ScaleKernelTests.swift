@@ -17,7 +17,7 @@ struct ScaleKernelTests {
                            vtepMAC: VTEPMAC.forNode(name).description)
     }
 
-    static let peers = (1...count).map { peer($0) }
+    static let peers = (2...count + 1).map { peer($0) }  // node-1 is the local node
 
     private func milliseconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15
@@ -31,7 +31,7 @@ struct ScaleKernelTests {
             #expect(summary.isConverged && summary.applied == Self.count)
             #expect(try node.namespace.json(["ip", "-j", "route", "show", "proto", "126"]).count == Self.count)
             var changed = Self.peers
-            changed[17] = Self.peer(18, publicIP: "198.18.99.99")
+            changed[17] = Self.peer(19, publicIP: "198.18.99.99")  // peers[17] is node-19
             let event = try reconciler.reconcile(peers: changed)
             #expect(event.applied == 1)
             print("direct, \(Self.count) peers: converge \(milliseconds(summary.duration)) ms, one event \(milliseconds(event.duration)) ms")
@@ -45,7 +45,7 @@ struct ScaleKernelTests {
             let summary = try reconciler.reconcile(peers: Self.peers)
             #expect(summary.isConverged && summary.applied == 3 * Self.count)
             var changed = Self.peers
-            changed[17] = Self.peer(18, publicIP: "198.18.99.99")
+            changed[17] = Self.peer(19, publicIP: "198.18.99.99")  // peers[17] is node-19
             let event = try reconciler.reconcile(peers: changed)
             #expect(event.applied == 1 && !event.observedKernel)
             let writer = CountingWriter(node.handle)
