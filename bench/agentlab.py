@@ -223,19 +223,22 @@ def vm_hwm_kib(pid):
 class Monitor:
     """A netlink listener opened inside a namespace that counts, as the kernel announces them,
     distinct routes with protocol 126 (main table), permanent IPv4 neighbours and FDB entries
-    (AF_BRIDGE neighbours with a MAC). It must be opened before the writes it should see."""
+    (AF_BRIDGE neighbours with a MAC), and notes when the vxlan device appeared
+    (`device_created`, a perf_counter time). It must be opened before the writes it should see."""
 
+    RTMGRP_LINK = 0x1
     RTMGRP_NEIGH = 0x4
     RTMGRP_IPV4_ROUTE = 0x40
-    RTM_NEWROUTE, RTM_NEWNEIGH = 24, 28
+    RTM_NEWLINK, RTM_NEWROUTE, RTM_NEWNEIGH = 16, 24, 28
     NUD_PERMANENT = 0x80
 
     def __init__(self, namespace):
         with netns(namespace):
             self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
         self.sock.setsockopt(socket.SOL_SOCKET, 33, 256 << 20)  # SO_RCVBUFFORCE: no overrun at 15,000 events
-        self.sock.bind((0, self.RTMGRP_NEIGH | self.RTMGRP_IPV4_ROUTE))
+        self.sock.bind((0, self.RTMGRP_LINK | self.RTMGRP_NEIGH | self.RTMGRP_IPV4_ROUTE))
         self.routes, self.neighbours, self.fdb = set(), set(), set()
+        self.device_created = None
         self.buffer = bytearray(1 << 20)
 
     def close(self):
@@ -250,7 +253,7 @@ class Monitor:
             yield kind & 0x3FFF, bytes(data[offset + 4:offset + length])
             offset += (length + 3) & ~3
 
-    def _parse(self, data, size):
+    def _parse(self, data, size, now):
         seen = []
         offset = 0
         while offset + 16 <= size:
@@ -265,6 +268,10 @@ class Monitor:
                     key = (dst, dst_len)
                     self.routes.add(key)
                     seen.append(("route", key))
+            elif kind == self.RTM_NEWLINK and self.device_created is None:
+                name = dict(self._attributes(data, body + 16, offset + length)).get(3, b"")
+                if name.rstrip(b"\0") == VXLAN_DEVICE.encode():
+                    self.device_created = now
             elif kind == self.RTM_NEWNEIGH:
                 family, _, _, _, state = struct.unpack_from("BBHiH", data, body)
                 attributes = dict(self._attributes(data, body + 12, offset + length))
@@ -287,7 +294,8 @@ class Monitor:
             if error.errno == 105:  # ENOBUFS: events were lost; the caller must not trust counts
                 raise SystemExit("netlink listener overran (ENOBUFS): events lost") from error
             raise
-        return self._parse(self.buffer, size), time.perf_counter()
+        now = time.perf_counter()
+        return self._parse(self.buffer, size, now), now
 
     def counts(self):
         return len(self.routes), len(self.neighbours), len(self.fdb)
