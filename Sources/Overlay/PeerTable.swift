@@ -24,7 +24,9 @@ struct PeerTable {
     /// The desired state for the last peers.
     private(set) var desired = DesiredState(datapath: .empty, skipped: [])
     /// The last peers, by name.
-    private(set) var nodes: [String: ClusterNode] = [:]
+    private var nodes: [String: ClusterNode] = [:]
+    /// The last peers, in the order given.
+    private(set) var order: [ClusterNode] = []
     private var contributions: [String: PeerEntries] = [:]
     /// The peers with skip reasons, and those reasons.
     private var skips: [String: [SkippedPeer]] = [:]
@@ -56,28 +58,46 @@ struct PeerTable {
     /// Moves the table to `peers`: incrementally when every key has one peer, else in full
     /// (keys claimed by two peers, names repeated).
     mutating func update(to peers: [ClusterNode]) -> Change {
-        guard isExclusive else { return rebuilt(peers, previous: desired.datapath) }
-        var incoming: [String: ClusterNode] = Dictionary(minimumCapacity: peers.count)
-        for peer in peers where incoming.updateValue(peer, forKey: peer.name) != nil {
-            return rebuilt(peers, previous: desired.datapath)
-        }
-        var changed = incoming.compactMap { name, node in nodes[name] == node ? nil : name }
-        changed += nodes.keys.filter { incoming[$0] == nil }
+        guard isExclusive, let changes = changes(to: peers) else { return rebuilt(peers, previous: desired.datapath) }
+        let changed = changes.map(\.name)
         var delta = Delta()
         for name in changed {
             guard let old = contributions.removeValue(forKey: name) else { continue }
             withdraw(old, of: name, into: &delta.removed)
         }
-        for name in changed {
-            guard let node = incoming[name] else { continue }
+        for (name, node) in changes {
+            guard let node else { continue }
             let entries = PeerEntries.of(node, config: config, vxlanLinkIndex: vxlanLinkIndex)
             guard claim(entries, for: name, into: &delta.added) else {
                 return rebuilt(peers, previous: desired.datapath.replacing(delta.added, with: delta.removed))
             }
         }
-        nodes = incoming
+        for (name, node) in changes { nodes[name] = node }
+        order = peers
         if !changed.isEmpty { desired.skipped = sortedSkips() }
         return .delta(delta)
+    }
+
+    /// The peers that differ from the last list, with their new value (`nil`: gone); `nil`
+    /// when `peers` repeats a name. A list in the same order as the last one (the datastore
+    /// sorts by name) is compared position by position, without hashing.
+    private func changes(to peers: [ClusterNode]) -> [(name: String, node: ClusterNode?)]? {
+        if peers.count == order.count {
+            var changes: [(name: String, node: ClusterNode?)] = []
+            var aligned = true
+            for (new, old) in zip(peers, order) {
+                guard new.name == old.name else { aligned = false; break }
+                if new != old { changes.append((new.name, new)) }
+            }
+            if aligned { return changes }
+        }
+        var incoming: [String: ClusterNode] = Dictionary(minimumCapacity: peers.count)
+        for peer in peers where incoming.updateValue(peer, forKey: peer.name) != nil { return nil }
+        var changes: [(name: String, node: ClusterNode?)] = incoming.compactMap { name, node in
+            nodes[name] == node ? nil : (name, node)
+        }
+        changes += nodes.keys.filter { incoming[$0] == nil }.map { ($0, nil) }
+        return changes
     }
 
     /// Rebuilds for `peers` and reports `previous` as the state before.
@@ -88,6 +108,7 @@ struct PeerTable {
 
     /// Recomputes everything for `peers`.
     private mutating func rebuild(_ peers: [ClusterNode]) {
+        order = peers
         nodes = [:]
         contributions = [:]
         skips = [:]

@@ -139,8 +139,8 @@ public final class Reconciler: Sendable {
         }
         if index != state.vxlanLinkIndex {
             state.applied = .unknown
-            if let peers = state.table?.nodes.values {
-                state.table = PeerTable(config: config, vxlanLinkIndex: index, peers: Array(peers))
+            if let peers = state.table?.order {
+                state.table = PeerTable(config: config, vxlanLinkIndex: index, peers: peers)
             }
         }
         state.vxlanLinkIndex = index
