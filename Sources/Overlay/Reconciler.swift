@@ -12,10 +12,12 @@ import Glibc
 /// `Planner`.
 ///
 /// Why this is tricky:
-/// - Events must be cheap: `reconcile(peers:)` diffs against what it applied last (its cache)
-///   and never dumps the kernel, except on its first pass (a restarted agent adopts what the
+/// - Events must be cheap: `reconcile(peers:)` updates the desired state peer by peer
+///   (`PeerTable`) and plans only the changed peers' entries against what it applied last; it
+///   never dumps the kernel, except on its first pass (a restarted agent adopts what the
 ///   kernel already holds, with zero writes when it is right) and after a transport failure
-///   left the cache unknown. `resync()` dumps what it owns and repairs drift.
+///   left the kernel's state unknown. `resync()` dumps what it owns and repairs drift.
+/// - Calls are serialised: a reconcile and a resync never interleave their writes.
 /// - Ownership: it owns routes carrying `config.routeProtocol` in the main table, and the
 ///   permanent neighbour and FDB entries on its vxlan device; nothing else is read as its own,
 ///   and a route it does not own is never overwritten (`add` fails with `EEXIST` instead).

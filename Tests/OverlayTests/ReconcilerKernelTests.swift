@@ -162,4 +162,17 @@ struct ReconcilerKernelTests {
             #expect(try node.vxlanFDB() == [kept.fdb])
         }
     }
+
+    @Test("switching from vxlan to direct mode removes the overlay entries and keeps the device")
+    func vxlanToDirect() throws {
+        try KernelNode.with { node throws in
+            try node.reconciler(.vxlan).reconcile(peers: [Fixture.node(2)])
+            let summary = try node.reconciler(.direct).reconcile(peers: [Fixture.node(2)])
+            #expect(summary.isConverged)
+            #expect(try node.trellisRoutes() == ["10.244.2.0/24 via 198.18.0.2 dev under0"])
+            #expect(try node.vxlanNeighbors().isEmpty)
+            #expect(try node.vxlanFDB().isEmpty)
+            #expect(try node.handle.findLink(named: "trellis.vxlan") != nil)
+        }
+    }
 }
