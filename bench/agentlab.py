@@ -23,8 +23,6 @@ import subprocess
 import tempfile
 import time
 
-import benchlib
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAB = os.path.join(REPO, "lab", "lab")
 ROUTE_PROTOCOL = 126
@@ -117,16 +115,13 @@ class Etcd:
     def delete(self, key):
         self._post("/v3/kv/deleterange", {"key": _b64(key)})
 
-    def delete_prefix(self, prefix):
-        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        self._post("/v3/kv/deleterange", {"key": _b64(prefix), "range_end": _b64(end)})
-
     def count_prefix(self, prefix):
         end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return int(self._post("/v3/kv/range", {"key": _b64(prefix), "range_end": _b64(end),
                                                "count_only": True}).get("count", 0))
 
     def close(self):
+        """Closes the connection."""
         self.http.close()
 
 
@@ -162,6 +157,7 @@ class Lab:
         self.started = False
 
     def __call__(self, *args, timeout=180):
+        """Runs `lab/lab ARGS...` for this lab; returns its stdout."""
         return run(LAB, *args, env=self.env, timeout=timeout)
 
     def up(self, nodes, mode, resync="30s"):
@@ -169,6 +165,7 @@ class Lab:
         self("up", "--nodes", str(nodes), "--mode", mode, "--resync-interval", resync)
 
     def ns(self, target):
+        """The namespace name of a node, pod, etcd, router or bridge of this lab."""
         return self("ns", target).strip()
 
     @property
@@ -242,6 +239,7 @@ class Monitor:
         self.buffer = bytearray(1 << 20)
 
     def close(self):
+        """Closes the listener's socket."""
         self.sock.close()
 
     @staticmethod
@@ -298,6 +296,7 @@ class Monitor:
         return self._parse(self.buffer, size, now), now
 
     def counts(self):
+        """(routes, neighbours, FDB entries) seen so far."""
         return len(self.routes), len(self.neighbours), len(self.fdb)
 
     def wait_counts(self, expected, deadline, alive=lambda: True):
@@ -335,11 +334,8 @@ def stop_process(process, grace=10):
 
 
 def require_binaries(*names):
+    """Fails, naming the fix, unless every named binary is in `bin_dir()`."""
     for name in names:
         path = os.path.join(bin_dir(), name)
         if not os.access(path, os.X_OK):
             raise SystemExit(f"{path} is missing: make release (or TRELLIS_BIN_DIR=dir)")
-
-
-def progress(message):
-    benchlib.progress(message)
