@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "cnictl", dependencies: [
-            "IPAM", "Netlink", "Overlay", "Cluster",
+            "IPAM", "Netlink", "Overlay", "Cluster", "PodNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),

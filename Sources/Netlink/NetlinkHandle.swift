@@ -50,6 +50,13 @@ public final class NetlinkHandle: Sendable {
         socket.withLock { $0.repeatedDumps }
     }
 
+    /// `change` as the `ip`/`bridge` command that makes it, with device names looked up in this
+    /// handle's namespace (`"#INDEX"` for a link that does not exist): for reports such as
+    /// `cnictl diagnose`.
+    public func describe(_ change: NetlinkChange) -> String {
+        socket.withLock { change.describe(DeviceNames(socket: $0)) }
+    }
+
     /// Runs `body` with the socket held; a socket failure becomes `NetlinkError.request` whose
     /// operation `describe` renders (given a resolver from link index to name, used only then),
     /// followed by the namespace for a handle opened in another one.

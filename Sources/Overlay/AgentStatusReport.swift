@@ -22,6 +22,13 @@ public struct AgentStatusReport: Codable, Sendable {
     public var podCIDRs: [String] = []
     public var publicIP: String?
     public var vtepMAC: String?
+    /// The underlay interface (`--iface`, or the default route's).
+    public var underlayInterface: String?
+    /// The vxlan device's VNI and UDP port (`--vxlan-vni`, `--vxlan-port`).
+    public var vxlanVNI: UInt32?
+    public var vxlanPort: UInt16?
+    /// Whether the agent installs the masquerade rules (`--masquerade`).
+    public var masquerade: Bool?
     /// The last complete list of nodes, this one excluded.
     public var peers: [ClusterNode] = []
     public var lastSync: Date?

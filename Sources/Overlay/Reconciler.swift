@@ -201,11 +201,7 @@ public final class Reconciler: Sendable {
 
     /// What the kernel holds that this reconciler owns.
     private func observe(vxlanLinkIndex: Int32?) throws -> DatapathState {
-        let routes = try handle.routes(table: Route.mainTable, protocol: config.routeProtocol)
-        guard let vxlanLinkIndex else { return DatapathState(routes: Set(routes)) }
-        let neighbors = try handle.neighbors(linkIndex: vxlanLinkIndex).filter { $0.state.contains(.permanent) }
-        return DatapathState(routes: Set(routes), neighbors: Set(neighbors),
-                             fdbEntries: Set(try handle.fdbEntries(linkIndex: vxlanLinkIndex)))
+        try DatapathState.observe(handle: handle, routeProtocol: config.routeProtocol, vxlanLinkIndex: vxlanLinkIndex)
     }
 
     /// A delete refused because the entry is already gone reached its goal.

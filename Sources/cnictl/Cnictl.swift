@@ -6,7 +6,7 @@ struct Cnictl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cnictl",
         abstract: "Inspect and repair Trellis on this node.",
-        subcommands: [IPAMCommand.self, StatusCommand.self])
+        subcommands: [IPAMCommand.self, StatusCommand.self, DiagnoseCommand.self])
 }
 
 /// `cnictl ipam show|gc|release`: the plugin's address store on this node.

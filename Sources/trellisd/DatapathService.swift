@@ -49,6 +49,10 @@ struct DatapathService: Service {
             report.podCIDRs = local.podCIDRs.map(\.description)
             report.publicIP = local.publicIP.description
             report.vtepMAC = overlay.usesVXLAN ? vtepMAC.description : nil
+            report.underlayInterface = underlay.name
+            report.vxlanVNI = overlay.vxlan.vni
+            report.vxlanPort = overlay.vxlan.port
+            report.masquerade = config.masquerade
         }
         return Reconciler(config: overlay, handle: handle, logger: logger)
     }
