@@ -60,15 +60,6 @@ public struct VXLANDevice: Hashable, Sendable {
         return VXLANDevice(link: link, mac: link.mac ?? config.vtepMAC, created: created, writes: writes)
     }
 
-    /// Deletes the device named in `config` (and with it every neighbour and FDB entry on it,
-    /// and every route through it), for uninstall. Returns false when there was none.
-    @discardableResult
-    public static func remove(config: OverlayConfig, handle: NetlinkHandle) throws -> Bool {
-        guard try handle.findLink(named: config.vxlan.deviceName) != nil else { return false }
-        try handle.deleteLink(named: config.vxlan.deviceName)
-        return true
-    }
-
     /// True when `current` (`nil`: not a vxlan device) has the identity `wanted` asks for.
     static func isCompatible(_ current: VXLANConfig?, with wanted: VXLANConfig) -> Bool {
         guard let current else { return false }

@@ -69,14 +69,4 @@ struct VXLANDeviceKernelTests {
             #expect(try node.handle.vxlan(named: "trellis.vxlan")?.vni == 1)
         }
     }
-
-    @Test("remove deletes the device; a second remove reports there was none")
-    func remove() throws {
-        try KernelNode.with { node throws in
-            _ = try VXLANDevice.ensure(config: node.config(.vxlan), handle: node.handle)
-            #expect(try VXLANDevice.remove(config: node.config(.vxlan), handle: node.handle))
-            #expect(try node.handle.findLink(named: "trellis.vxlan") == nil)
-            #expect(try !VXLANDevice.remove(config: node.config(.vxlan), handle: node.handle))
-        }
-    }
 }
