@@ -17,9 +17,15 @@ struct KubeTestPKI: Sendable {
 
     static let shared: Result<KubeTestPKI, any Error> = Result { try make() }
 
+    /// The directory of this test process's certificates, removed when the process exits.
+    private static func directory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("trellis-kube-pki-\(getpid())").path
+    }
+
     private static func make() throws -> KubeTestPKI {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-kube-pki-\(getpid())").path
+        let directory = directory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: KubeTestPKI.directory()) }
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         try run(["openssl", "req", "-x509"] + ec + ["-keyout", "\(directory)/ca.key", "-out", "\(directory)/ca.crt",
                  "-days", "2", "-subj", "/CN=trellis-test-ca"])
