@@ -14,6 +14,15 @@ public protocol NodeSource: Sendable {
     /// yields `.unavailable` and keeps retrying; it never yields a partial set. Ends on
     /// cancellation.
     func watchNodes() -> AsyncStream<NodeSourceEvent>
+
+    /// Tells the datastore that this node's datapath is wired, once the first complete node set
+    /// has been applied (Kubernetes: the Node's `NetworkUnavailable` condition becomes False).
+    /// One try; the caller retries after a failure. Default: nothing to tell.
+    func announceNetworkAvailable(nodeName: String) async throws
+}
+
+extension NodeSource {
+    public func announceNetworkAvailable(nodeName: String) async throws {}
 }
 
 /// What this node publishes about itself.

@@ -36,8 +36,10 @@ struct Agent {
         case .etcd(let endpoints):
             return try EtcdNodeSource(endpoints: endpoints, clusterCIDR: config.clusterCIDR,
                                       nodeSubnetLength: config.nodeSubnetSize, leaseTTL: config.leaseTTL, logger: logger)
-        case .kubernetes:
-            throw AgentError.unsupported("--datastore kubernetes is not available in this build yet; use --datastore etcd")
+        case .kubernetes(let kubeconfig):
+            let clientConfig = try kubeconfig.map { path throws in try KubeClientConfig.kubeconfig(path: path) }
+                ?? KubeClientConfig.inCluster()
+            return KubernetesNodeSource(client: try KubeClient(config: clientConfig), logger: logger)
         }
     }
 }

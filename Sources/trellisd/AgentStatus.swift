@@ -10,6 +10,11 @@ actor AgentStatus {
         report = AgentStatusReport(nodeName: nodeName, mode: mode)
     }
 
+    /// True once the datastore was told this node's datapath is wired.
+    private(set) var announced = false
+
+    func markAnnounced() { announced = true }
+
     /// Ready to serve pods: registered, synced once, datastore reachable.
     var isReady: Bool { report.phase == .ready }
 

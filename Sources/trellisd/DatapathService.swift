@@ -120,9 +120,26 @@ struct DatapathService: Service {
             await status.update { report in
                 if report.phase != .registering { report.phase = converged ? .ready : .syncing }
             }
+            if converged, await !status.announced {
+                await announceNetworkAvailable()
+            }
         } catch {
             logger.error("\(trigger) failed; retrying on the next event or resync", metadata: ["error": "\(error)"])
             await status.record(error: "\(trigger): \(error)")
+        }
+    }
+}
+
+extension DatapathService {
+    /// Tells the datastore this node is wired, once; a failure is retried after the next pass.
+    private func announceNetworkAvailable() async {
+        do {
+            try await source.announceNetworkAvailable(nodeName: config.nodeName)
+            await status.markAnnounced()
+        } catch {
+            logger.warning("cannot mark this node's network available; retrying after the next pass",
+                           metadata: ["error": "\(error)"])
+            await status.record(error: "announce network available: \(error)")
         }
     }
 }
