@@ -4,12 +4,12 @@ import Testing
 
 /// A `KubernetesNodeSource` on `server` with the test defaults: fast retries, short polls.
 func makeKubeSource(_ server: KubeTestServer, credential: KubeCredential = .token(agentToken),
-                    requestTimeout: Duration = .seconds(5), pageSize: Int = 500,
+                    requestTimeout: Duration = .seconds(5), pageSize: Int = 500, watchTimeout: ClosedRange<Int> = 300...600,
                     tokenRefreshInterval: Duration = .seconds(60)) throws -> KubernetesNodeSource {
     let client = try KubeClient(config: server.config(credential), requestTimeout: requestTimeout,
                                 tokenRefreshInterval: tokenRefreshInterval)
     return KubernetesNodeSource(client: client, retry: fastRetry, podCIDRPollInterval: .milliseconds(100),
-                                pageSize: pageSize, logger: testLogger)
+                                pageSize: pageSize, watchTimeout: watchTimeout, logger: testLogger)
 }
 
 extension KubeIntegration {
@@ -81,7 +81,7 @@ struct KubeWatchTests {
         // b is added and the history compacted at once: open watches get 410 and never see b.
         try await server.control("expire-watches", ["node": kubeNode("b", podCIDRs: ["10.244.2.0/24"])])
         try await recorder.nextNodes(named: ["a", "b"])
-        let served = try await server.requests()
+        let served = try await server.awaitRequests("a second watch") { $0.filter { $0.isWatch }.count >= 2 }
         #expect(served.filter { $0.isList }.count == 2)
         // The next watch starts from the second list's resourceVersion, past the compaction.
         let watches = served.filter { $0.isWatch }
@@ -105,6 +105,22 @@ struct KubeWatchTests {
         #expect(served.filter { $0.isList }.count == 1, "resumed, not listed again")
         let watches = served.filter { $0.isWatch }
         #expect(watches.count >= 2 && watches[1].query["resourceVersion"] == watches[0].query["resourceVersion"])
+    }
+
+    @Test("a watch the server ends at its timeoutSeconds is resumed from the same resourceVersion: no outage, no list")
+    func serverTimeoutResumes() async throws {
+        let server = try KubeTestServer(nodes: [try kubeNode("a", podCIDRs: ["10.244.1.0/24"])])
+        defer { server.stop() }
+        let recorder = await EventRecorder.recording(try makeKubeSource(server, watchTimeout: 1...1).watchNodes())
+        defer { Task { await recorder.stop() } }
+        try await recorder.nextNodes(named: ["a"])
+        let served = try await server.awaitRequests("a third watch") { $0.filter { $0.isWatch }.count >= 3 }
+        #expect(served.filter { $0.isList }.count == 1)
+        #expect(served.filter { $0.isWatch }.allSatisfy { $0.query["resourceVersion"] == "101" && $0.query["timeoutSeconds"] == "1" })
+        try await server.put(kubeNode("b", podCIDRs: ["10.244.2.0/24"]))
+        try await recorder.nextNodes(named: ["a", "b"])
+        let events = await recorder.events
+        #expect(!events.contains { if case .unavailable = $0 { true } else { false } })
     }
 
     @Test("bookmarks move the resume point: after a drop the watch resumes from the bookmark's resourceVersion")

@@ -94,11 +94,8 @@ def merge(target, patch, strategic):
         if value is None:
             result.pop(key, None)
         elif strategic and key in ("conditions", "addresses") and isinstance(value, list):
-            merged = list(result.get(key, []))
-            for item in value:
-                merged = [old for old in merged if old.get("type") != item.get("type")]
-                merged.append(item)
-            result[key] = merged
+            types = {item.get("type") for item in value}
+            result[key] = [old for old in result.get(key, []) if old.get("type") not in types] + value
         else:
             result[key] = merge(result.get(key), value, strategic)
     return result
@@ -108,8 +105,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     store = None
 
-    def log_message(self, *args):
-        pass
+    def log_message(self, *args): pass  # noqa: E704  (quiet: tests read only the port)
 
     # -- plumbing -------------------------------------------------------------------------
     def send_json(self, code, body):
@@ -145,14 +141,9 @@ class Handler(BaseHTTPRequestHandler):
         return 403, status(403, "Forbidden", message, details)
 
     # -- verbs ----------------------------------------------------------------------------
-    def do_GET(self):
-        self.route("GET")
-
-    def do_PATCH(self):
-        self.route("PATCH")
-
-    def do_POST(self):
-        self.route("POST")
+    def do_GET(self): self.route("GET")  # noqa: E704
+    def do_PATCH(self): self.route("PATCH")  # noqa: E704
+    def do_POST(self): self.route("POST")  # noqa: E704
 
     def route(self, method):
         url = urlsplit(self.path)
