@@ -63,7 +63,8 @@ let package = Package(
         .testTarget(name: "CNITests", dependencies: ["CNI"]),
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"]),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TestSupport"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"],
+                    exclude: ["Fixtures", "kube-api-server.py"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "IPAM"]),
     ]
 )
