@@ -22,8 +22,11 @@ start_process() {
     shift 3
     rm -f "$pidfile"
     echo "--- $(date -u +%FT%T.%3NZ) lab starts: $*" >>"$logfile"
-    # The inner shell writes its own pid, then execs (ip netns exec execs too): the pid is PROGRAM's.
-    setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidfile" \
+    # The inner shell closes every inherited descriptor but 0-2 (a caller may watch one for EOF to
+    # learn that `lab` exited, as Foundation's Process does), writes its own pid, then execs (ip
+    # netns exec execs too): the pid is PROGRAM's.
+    setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done 2>/dev/null
+        echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidfile" \
         ip netns exec "$ns" "$@" </dev/null >>"$logfile" 2>&1 &
     wait_until 10 "the pid file $pidfile" test -s "$pidfile"
 }
@@ -66,8 +69,10 @@ http_status() {
 
 # ---- etcd ----------------------------------------------------------------------------------
 
+# etcd_start: starts etcd on its data dir (unless it runs) and waits until it is healthy.
 etcd_start() {
     mkdir -p "$STATE/etcd"
+    is_running "$STATE/etcd/pid" /usr/bin/etcd && return 0
     # One member; its peer URL stays on loopback, its client URL is on the lab bridge.
     start_process "$STATE/etcd/pid" "$STATE/etcd/etcd.log" "$(ns_etcd)" /usr/bin/etcd \
         --name lab --data-dir "$STATE/etcd/data" \
@@ -87,8 +92,10 @@ lab_etcdctl() {
 
 # ---- trellisd ------------------------------------------------------------------------------
 
+# agent_start NODE: starts NODE's trellisd unless it runs; does not wait for it to be ready.
 agent_start() {
     local node=$1 dir
+    agent_running "$node" && return 0
     dir=$(node_dir "$node")
     require_binary trellisd
     start_process "$dir/trellisd.pid" "$dir/trellisd.log" "$(ns_node "$node")" "$BIN_DIR/trellisd" run \
