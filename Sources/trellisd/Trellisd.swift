@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// The node agent: `run` keeps this node's datapath in step with the cluster; `install-cni`
 /// puts the plugin and its conflist on the host; `uninstall` removes what Trellis created.
@@ -10,9 +11,10 @@ struct Trellisd: AsyncParsableCommand {
         abstract: "Trellis node agent: learns every node from the datastore and programs the routes, VXLAN entries and masquerade rules that connect pods across nodes.",
         subcommands: [RunCommand.self, InstallCNICommand.self, UninstallCommand.self])
 
-    /// Every flag also reads `TRELLIS_<FLAG>` from the environment (and `--node-name` reads
+    /// Logs go to stderr (the pod's log), one line per event. Every flag also reads `TRELLIS_<FLAG>` from the environment (and `--node-name` reads
     /// `NODE_NAME` from the downward API): a flag on the command line wins.
     static func main() async {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let arguments = EnvironmentArguments.expand(Array(CommandLine.arguments.dropFirst()),
                                                     environment: ProcessInfo.processInfo.environment)
         do {
