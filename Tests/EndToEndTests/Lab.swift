@@ -3,7 +3,7 @@ import IPAM
 import TestSupport
 
 /// One multi-node lab (`lab/lab`, see `lab/README.md`) driven from Swift: network namespaces for a
-/// bridge, a router, etcd and the nodes, `trellisd` in every node, pods wired by `trellis`. The
+/// bridge, a router, the datastore (etcd or the test Kubernetes API server) and the nodes, `trellisd` in every node, pods wired by `trellis`. The
 /// script does the work; this type names its commands and parses what they print.
 ///
 /// Every lab gets a unique name, so labs of concurrent runs never collide. `init` brings the lab up
@@ -17,8 +17,14 @@ final class Lab: Sendable {
     /// The nodes `init` creates: node-1 ... node-3; in hybrid mode node-3 is behind the router.
     static let nodes = ["node-1", "node-2", "node-3"]
 
+    /// Where the agents learn their peers (`lab/lab up --datastore`).
+    enum Datastore: String, Sendable {
+        case etcd, kubernetes
+    }
+
     let name: String
     let mode: NodeInfo.Mode
+    let datastore: Datastore
     /// The agents' `--resync-interval`.
     let resyncInterval: Duration
     let stateDir: String
@@ -28,13 +34,15 @@ final class Lab: Sendable {
         Self.nodes.flatMap { node in ["a", "b"].map { ("pod-\(node.dropFirst(5))\($0)", node) } }
     }
 
-    init(mode: NodeInfo.Mode, resyncInterval: Duration = .seconds(2)) throws {
+    init(mode: NodeInfo.Mode, datastore: Datastore = .etcd, resyncInterval: Duration = .seconds(2)) throws {
         self.mode = mode
+        self.datastore = datastore
         self.resyncInterval = resyncInterval
-        name = "trl-e2e-" + String(format: "%04x", UInt16.random(in: .min ... .max)) + "-" + mode.rawValue
+        name = "trl-e2e-" + String(format: "%04x", UInt16.random(in: .min ... .max)) + "-"
+            + (datastore == .etcd ? "" : "k-") + mode.rawValue
         stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-lab/\(name)").path
         do {
-            try lab(["up", "--nodes", "\(Self.nodes.count)", "--mode", mode.rawValue,
+            try lab(["up", "--nodes", "\(Self.nodes.count)", "--mode", mode.rawValue, "--datastore", datastore.rawValue,
                      "--resync-interval", "\(resyncInterval.components.seconds)s"])
             for (pod, node) in pods { _ = try lab(["pod", node, pod]) }
         } catch {
@@ -125,8 +133,19 @@ final class Lab: Sendable {
         try lab(["add-node"] + (far ? ["--far"] : [])).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Stops the node's agent, deletes its etcd records, its pods and its namespace.
+    /// Stops the node's agent, deletes its etcd records (or its Node object), its pods and its
+    /// namespace.
     func removeNode(_ node: String) throws { try lab(["remove-node", node]) }
+
+    /// The Node object `node` as the lab's API server returns it to an agent (kubernetes datastore
+    /// only); throws when the server has no such node.
+    func kubeNode(_ node: String) throws -> [String: Any] {
+        let body = try lab(["kube-get", "/api/v1/nodes/\(node)"])
+        guard let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
+            throw LabError(message: "the API server answered GET \(node) with no object: \(body)")
+        }
+        return object
+    }
 
     /// The kernel's route to exactly `prefix` in `node`, if it has one.
     func route(on node: String, to prefix: String) throws -> LabRoute? {

@@ -3,7 +3,7 @@ import IPAM
 import Synchronization
 import Testing
 
-/// The labs of one run of a suite, one per mode: each is brought up the first time a test asks
+/// The labs of one run of a suite, one per mode, all on one datastore: each is brought up the first time a test asks
 /// for it and shared by the tests that follow (a lab takes seconds to start; its tests leave it
 /// as they found it), then torn down when the suite ends, also when tests failed.
 final class LabPool: Sendable {
@@ -13,12 +13,17 @@ final class LabPool: Sendable {
     /// A lab that failed to come up stays failed: the next test fails at once instead of waiting
     /// for another timeout.
     private let labs = Mutex<[NodeInfo.Mode: Result<Lab, any Error>]>([:])
+    private let datastore: Lab.Datastore
+
+    init(datastore: Lab.Datastore) {
+        self.datastore = datastore
+    }
 
     /// The lab in `mode`, brought up on first use. Throws what bringing it up threw.
     func lab(_ mode: NodeInfo.Mode) throws -> Lab {
         try labs.withLock { labs in
             if let existing = labs[mode] { return try existing.get() }
-            let result = Result { try Lab(mode: mode) }
+            let result = Result { try Lab(mode: mode, datastore: datastore) }
             labs[mode] = result
             return try result.get()
         }
@@ -33,19 +38,23 @@ final class LabPool: Sendable {
 
 /// Gives a suite one `LabPool` for all of its tests, torn down after the last one.
 struct SharedLabsTrait: SuiteTrait, TestScoping {
+    var datastore: Lab.Datastore
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?,
                       performing function: @Sendable () async throws -> Void) async throws {
-        let pool = LabPool()
+        let pool = LabPool(datastore: datastore)
         defer { pool.tearDown() }
         try await LabPool.$current.withValue(pool) { try await function() }
     }
 }
 
 extension Trait where Self == SharedLabsTrait {
-    /// One lab per mode, shared by the suite's tests and torn down when the suite ends.
-    static var sharedLabs: Self { Self() }
+    /// One lab per mode on etcd, shared by the suite's tests and torn down when the suite ends.
+    static var sharedLabs: Self { Self(datastore: .etcd) }
+
+    /// One lab per mode on `datastore`, shared by the suite's tests and torn down when it ends.
+    static func sharedLabs(datastore: Lab.Datastore) -> Self { Self(datastore: datastore) }
 }
 
 /// The suite's lab in `mode` (see `LabPool`).

@@ -49,15 +49,16 @@ wait_until() {
     done
 }
 
-# The lab's settings (mode, resync interval, node counter), kept in the state dir.
+# The lab's settings (mode, resync interval, node counter, datastore), kept in the state dir.
 load_settings() {
+    DATASTORE=etcd
     [[ -f $STATE/lab.env ]] || die "no lab named $LAB is up (state dir $STATE); run: LAB=$LAB lab/lab up"
     # shellcheck source=/dev/null
     source "$STATE/lab.env"
 }
 
 save_settings() {
-    printf 'MODE=%q\nRESYNC=%q\nNEXT_NODE=%q\n' "$MODE" "$RESYNC" "$NEXT_NODE" >"$STATE/lab.env.tmp"
+    printf 'MODE=%q\nRESYNC=%q\nNEXT_NODE=%q\nDATASTORE=%q\n' "$MODE" "$RESYNC" "$NEXT_NODE" "$DATASTORE" >"$STATE/lab.env.tmp"
     mv "$STATE/lab.env.tmp" "$STATE/lab.env"
 }
 
@@ -75,5 +76,7 @@ pods() {
 
 require_node() { [[ -d $(node_dir "$1") ]] || die "no node $1 in lab $LAB (nodes: $(nodes | tr '\n' ' '))"; }
 require_pod() { [[ -f $(pod_file "$1") ]] || die "no pod $1 in lab $LAB (pods: $(pods | tr '\n' ' '))"; }
+
+require_datastore() { [[ $DATASTORE == "$1" ]] || die "lab $LAB runs on the $DATASTORE datastore, not $1"; }
 
 require_binary() { [[ -x $BIN_DIR/$1 ]] || die "$BIN_DIR/$1 is missing: run make release (or set TRELLIS_BIN_DIR)"; }

@@ -92,15 +92,22 @@ lab_etcdctl() {
 
 # ---- trellisd ------------------------------------------------------------------------------
 
+# datastore_start: the lab's etcd or, with the kubernetes datastore, its API server.
+datastore_start() { if [[ $DATASTORE == kubernetes ]]; then kube_start; else etcd_start; fi; }
+
+datastore_url() { if [[ $DATASTORE == kubernetes ]]; then echo "API server at $KUBE_URL"; else echo "etcd at $ETCD_URL"; fi; }
+
 # agent_start NODE: starts NODE's trellisd unless it runs; does not wait for it to be ready.
 agent_start() {
     local node=$1 dir
     agent_running "$node" && return 0
     dir=$(node_dir "$node")
     require_binary trellisd
+    local -a datastore=(--datastore etcd --etcd-endpoints "$ETCD_URL" --node-subnet-size "$NODE_SUBNET_SIZE")
+    [[ $DATASTORE != kubernetes ]] || datastore=(--datastore kubernetes --kubeconfig "$dir/kubeconfig")
     start_process "$dir/trellisd.pid" "$dir/trellisd.log" "$(ns_node "$node")" "$BIN_DIR/trellisd" run \
-        --node-name "$node" --datastore etcd --etcd-endpoints "$ETCD_URL" \
-        --cluster-cidr "$CLUSTER_CIDR" --node-subnet-size "$NODE_SUBNET_SIZE" --mode "$MODE" --iface eth0 \
+        --node-name "$node" "${datastore[@]}" \
+        --cluster-cidr "$CLUSTER_CIDR" --mode "$MODE" --iface eth0 \
         --run-dir "$dir/run" --metrics-addr "127.0.0.1:$METRICS_PORT" --resync-interval "$RESYNC"
 }
 

@@ -96,6 +96,7 @@ lab_teardown() {
     local node ns pid
     for node in $(nodes); do agent_stop "$node" 2>/dev/null || true; done
     [[ -d $STATE/etcd ]] && { etcd_stop 2>/dev/null || true; }
+    [[ -d $KUBE_DIR ]] && { kube_stop 2>/dev/null || true; }
     if [[ -f $STATE/namespaces ]]; then
         # Anything still running inside one of the lab's own namespaces was started by the lab.
         while read -r ns; do
