@@ -25,24 +25,27 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
                        providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
-        .target(name: "IPAM"),
-        .target(name: "Netlink", dependencies: ["CNetlink", "IPAM"]),
-        .target(name: "CNI", dependencies: ["IPAM"]),
-        .target(name: "PodNetwork", dependencies: ["Netlink", "IPAM"]),
+        // The values every module shares: IP addresses and prefixes, MACs, cluster nodes.
+        .target(name: "NetworkModel"),
+        .target(name: "IPAM", dependencies: ["NetworkModel"]),
+        .target(name: "Netlink", dependencies: ["CNetlink", "NetworkModel"]),
+        .target(name: "CNI", dependencies: ["NetworkModel"]),
+        .target(name: "PodNetwork", dependencies: ["Netlink", "IPAM", "NetworkModel"]),
         .target(name: "Cluster", dependencies: [
-            "IPAM",
+            "NetworkModel",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "Overlay", dependencies: [
-            "Netlink", "Cluster", "IPAM",
+            "Netlink", "NetworkModel",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "trellis", dependencies: ["CNI", "IPAM", "PodNetwork"]),
-        .executableTarget(name: "trellisd", dependencies: [
-            "Overlay", "Cluster", "IPAM", "Netlink",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        // What the agent serves on /status and cnictl reads: JSON values only.
+        .target(name: "AgentAPI", dependencies: ["NetworkModel"]),
+        // The node agent as a library: orchestration, readiness, the status server.
+        .target(name: "Agent", dependencies: [
+            "AgentAPI", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -51,20 +54,28 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .executableTarget(name: "trellis", dependencies: ["CNI", "IPAM", "PodNetwork", "NetworkModel"]),
+        .executableTarget(name: "trellisd", dependencies: [
+            "Agent", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "cnictl", dependencies: [
-            "IPAM", "Netlink", "Overlay", "Cluster", "PodNetwork",
+            "AgentAPI", "IPAM", "Netlink", "NetworkModel", "PodNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
 
         .target(name: "TestSupport", dependencies: ["Netlink"], path: "Tests/TestSupport"),
-        .testTarget(name: "IPAMTests", dependencies: ["IPAM"]),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "TestSupport"]),
-        .testTarget(name: "CNITests", dependencies: ["CNI"]),
-        .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"]),
-        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TestSupport"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"],
+        .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel"]),
+        .testTarget(name: "IPAMTests", dependencies: ["IPAM", "NetworkModel"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NetworkModel", "TestSupport"]),
+        .testTarget(name: "CNITests", dependencies: ["CNI", "NetworkModel"]),
+        .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "NetworkModel", "TestSupport"]),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "NetworkModel", "TestSupport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "NetworkModel", "TestSupport"],
                     exclude: ["Fixtures", "kube-api-server.py"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "IPAM"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "NetworkModel", "IPAM"]),
     ]
 )

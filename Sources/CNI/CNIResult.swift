@@ -1,6 +1,6 @@
+import NetworkModel
 import FoundationEssentials
 import Glibc
-import IPAM
 
 /// The result of an ADD, independent of the cniVersion it is written in: what the attachment
 /// created. ``json(version:)`` renders it in any supported version; ``decode(_:)``

@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 
 /// The JSON shape of a plugin configuration, every key optional so that a missing key is a
 /// validation error (7) with a clear message rather than a decoding error (6).

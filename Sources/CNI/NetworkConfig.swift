@@ -1,6 +1,6 @@
+import NetworkModel
 import FoundationEssentials
 import Glibc
-import IPAM
 
 /// One plugin's configuration as a runtime passes it on stdin: the conflist's `name` and
 /// `cniVersion` merged into the plugin object, plus what the runtime adds (`prevResult`,

@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 
 /// The JSON shape of a result, a superset of every supported version. Writing fills only the
 /// fields of the target version; reading accepts any of them and checks what can contradict.

@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 
 /// Every failure of the etcd datastore: the client (`EtcdClient`), slice leasing and
 /// `EtcdNodeSource`. Cases carry the endpoint, the gateway operation (`kv/range`, `lease/grant`,

@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 
 /// Where Trellis keeps its records in etcd (DESIGN.md, "Cluster data"):
 /// `/trellis/v1/nodes/<name>` (what peers list and watch) and

@@ -1,5 +1,5 @@
 import Foundation
-import IPAM
+import NetworkModel
 
 /// The JSON both of a node's keys hold: `{"publicIP","podCIDR","vtepMAC","backend"}`
 /// (DESIGN.md). The node's name is in the node key, not in the record.

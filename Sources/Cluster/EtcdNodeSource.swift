@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 import Logging
 import Synchronization
 
@@ -78,17 +78,9 @@ public final class EtcdNodeSource: NodeSource {
         keeper.withLock { $0?.cancel(); $0 = nil }
     }
 
-    /// `NodeSource.watchNodes`: see `NodeWatchLoop` for how lists, watches, compaction and
-    /// outages map to events. Keeps the newest 16 events for a slow consumer (each is complete).
+    /// `NodeSource.watchNodes`: the node keys through `ListWatchEngine`.
     public func watchNodes() -> AsyncStream<NodeSourceEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: NodeSourceEvent.self, bufferingPolicy: .bufferingNewest(16))
-        let loop = NodeWatchLoop(client: client, retry: retry, logger: logger)
-        let task = Task {
-            await loop.run { continuation.yield($0) }
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+        ListWatchEngine(adapter: EtcdNodeCollection(client: client, logger: logger), retry: retry, logger: logger).events()
     }
 
     /// Removes node `name` from the cluster (`trellisd uninstall`): stops keeping this source's

@@ -11,15 +11,21 @@ extension KubeClient {
     }
 
     /// Every node, in pages of `pageSize` (`limit`, then `continue` until the server sets none):
-    /// all pages come from one snapshot, whose resourceVersion is returned. Throws
-    /// `KubeError.gone` when the continue token expired mid-way (list again from the start).
-    func listNodes(pageSize: Int) async throws -> NodeListing {
+    /// all pages come from one snapshot, whose resourceVersion is returned. `resourceVersion`
+    /// "0" lets the server answer from its watch cache (which may serve it in one page); nil
+    /// asks for the newest data. Throws `KubeError.gone` when the continue token expired
+    /// mid-way (list again from the start).
+    func listNodes(pageSize: Int, resourceVersion: String? = nil) async throws -> NodeListing {
         var items: [KubeNode] = []
         var next: String?
         let action = Action(verb: "list", resource: "nodes")
         repeat {
             var query = [("limit", "\(pageSize)")]
-            if let next { query.append(("continue", next)) }
+            if let next {
+                query.append(("continue", next))
+            } else if let resourceVersion {
+                query.append(("resourceVersion", resourceVersion))
+            }
             let page = try await call(.GET, "/api/v1/nodes", query: query, action: action, as: KubeNodeList.self)
             items += page.items
             next = page.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }

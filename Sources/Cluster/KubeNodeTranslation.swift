@@ -1,5 +1,5 @@
 import Foundation
-import IPAM
+import NetworkModel
 
 /// The annotations Trellis publishes on its own Node (DESIGN.md, "Cluster data").
 enum KubeAnnotation {

@@ -1,3 +1,4 @@
+import NetworkModel
 import Foundation
 import Logging
 
@@ -79,16 +80,9 @@ public final class KubernetesNodeSource: NodeSource {
         return true
     }
 
-    /// `NodeSource.watchNodes`: see `KubeNodeWatchLoop` for how lists, watches, 410 Gone and
-    /// outages map to events. Keeps the newest 16 events for a slow consumer (each is complete).
+    /// `NodeSource.watchNodes`: Node objects through `ListWatchEngine`.
     public func watchNodes() -> AsyncStream<NodeSourceEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: NodeSourceEvent.self, bufferingPolicy: .bufferingNewest(16))
-        let loop = KubeNodeWatchLoop(client: client, retry: retry, pageSize: pageSize, watchTimeout: watchTimeout, logger: logger)
-        let task = Task {
-            await loop.run { continuation.yield($0) }
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+        let nodes = KubeNodeCollection(client: client, pageSize: pageSize, watchTimeout: watchTimeout, logger: logger)
+        return ListWatchEngine(adapter: nodes, retry: retry, logger: logger).events()
     }
 }

@@ -1,3 +1,5 @@
+import NetworkModel
+
 /// This node's claim in etcd, as `EtcdNodeSource.claim` made it: the record both keys hold and
 /// the lease they are attached to.
 public struct NodeLease: Hashable, Sendable {

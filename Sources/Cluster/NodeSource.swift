@@ -8,11 +8,11 @@ public protocol NodeSource: Sendable {
     /// retrying cannot fix (a full pool, a refused credential) and on cancellation.
     func register(_ registration: NodeRegistration) async throws -> ClusterNode
 
-    /// Every node of the cluster, this one included. The first `.nodes` comes after a complete,
-    /// successful list; each later one after a change, always the complete set (level-triggered:
-    /// a consumer never needs the previous value). While the datastore is unreachable the stream
-    /// yields `.unavailable` and keeps retrying; it never yields a partial set. Ends on
-    /// cancellation.
+    /// Every node of the cluster, this one included, as changes: the first event is `.listed`
+    /// with every node (after a complete, successful list); later ones carry what changed, by
+    /// node name (`ListWatchEngine` has the rules). While the datastore is unreachable the
+    /// stream yields `.unavailable` and keeps retrying; it never yields a partial set. Ends
+    /// when the stream is dropped.
     func watchNodes() -> AsyncStream<NodeSourceEvent>
 
     /// Tells the datastore that this node's datapath is wired, once the first complete node set
@@ -40,13 +40,7 @@ public struct NodeRegistration: Hashable, Sendable {
     }
 }
 
-/// One step of `NodeSource.watchNodes()`.
-public enum NodeSourceEvent: Sendable {
-    /// The complete, current set of nodes.
-    case nodes([ClusterNode])
-    /// The datastore cannot be reached or answered with an error; the last `.nodes` still
-    /// stands, and the source keeps retrying.
-    case unavailable(reason: String)
-}
+/// One step of `NodeSource.watchNodes()`: nodes by name.
+public typealias NodeSourceEvent = CollectionEvent<ClusterNode>
 
-import IPAM
+import NetworkModel

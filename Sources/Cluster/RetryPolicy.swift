@@ -1,4 +1,4 @@
-/// How `EtcdNodeSource` waits between attempts while etcd is unreachable: exponential backoff
+/// How the agent waits between attempts while the datastore (or a step of its own) fails: exponential backoff
 /// from `initialDelay`, doubling up to `maximumDelay`, each delay jittered to between half and
 /// all of its value so that agents restarted together do not retry in lockstep.
 public struct RetryPolicy: Sendable {
@@ -20,16 +20,18 @@ public struct RetryPolicy: Sendable {
 }
 
 /// The delays of one run of failures under a `RetryPolicy`; `reset()` after a success.
-struct Backoff {
-    let policy: RetryPolicy
+public struct Backoff {
+    /// The policy the delays follow.
+    public let policy: RetryPolicy
     private var attempt = 0
 
-    init(_ policy: RetryPolicy) {
+    /// The first delay of `policy` comes next.
+    public init(_ policy: RetryPolicy) {
         self.policy = policy
     }
 
     /// The next jittered delay: a random point in [d/2, d], d = min(initial * 2^attempt, maximum).
-    mutating func nextDelay(using generator: inout some RandomNumberGenerator) -> Duration {
+    public mutating func nextDelay(using generator: inout some RandomNumberGenerator) -> Duration {
         var delay = policy.initialDelay
         for _ in 0..<min(attempt, 62) where delay < policy.maximumDelay {
             delay *= 2
@@ -40,13 +42,13 @@ struct Backoff {
     }
 
     /// Waits out the next delay (through the policy's `sleep`).
-    mutating func wait() async throws {
+    public mutating func wait() async throws {
         var generator = SystemRandomNumberGenerator()
         try await policy.sleep(nextDelay(using: &generator))
     }
 
     /// Starts over from `initialDelay`.
-    mutating func reset() {
+    public mutating func reset() {
         attempt = 0
     }
 }

@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 
 /// The node slices of the cluster CIDR: every `/sliceLength` prefix of `clusterCIDR`
 /// (`--cluster-cidr 10.244.0.0/16 --node-subnet-size 24`: 10.244.0.0/24 ... 10.244.255.0/24).

@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 import Logging
 
 /// Leases a node's slice out of the pool in etcd: the protocol of DESIGN.md, "Cluster data".

@@ -1,3 +1,5 @@
+import NetworkModel
+
 /// The seam between the allocator (which address?) and where reservations live (which are
 /// taken?). `DiskStore` implements it on files inside its lock; tests use an in-memory fake.
 ///

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import NetworkModel
 import Glibc
 #endif
 

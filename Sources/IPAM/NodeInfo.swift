@@ -1,3 +1,4 @@
+import NetworkModel
 import FoundationEssentials
 import Glibc
 
@@ -9,14 +10,7 @@ import Glibc
 /// `load(runDir:)`. The plugin never talks to the datastore: this file is all it knows.
 public struct NodeInfo: Codable, Hashable, Sendable {
     /// How traffic to other nodes' pods leaves this node (DESIGN.md, "Datapath").
-    public enum Mode: String, Codable, Hashable, Sendable, CaseIterable {
-        /// Every peer through the `trellis.vxlan` overlay.
-        case vxlan
-        /// Every peer by a route via its underlay address (all nodes share one L2 segment).
-        case direct
-        /// Direct for peers on the underlay's own subnet, vxlan for the rest.
-        case hybrid
-    }
+    public typealias Mode = DatapathMode
 
     /// The file name inside the run dir.
     public static let fileName = "node.json"

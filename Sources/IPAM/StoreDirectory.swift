@@ -1,3 +1,4 @@
+import NetworkModel
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc

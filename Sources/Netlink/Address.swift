@@ -1,5 +1,5 @@
 import CNetlink
-import IPAM
+import NetworkModel
 
 /// An interface address as the kernel reports it (`ip addr show`).
 public struct AddressEntry: Hashable, Sendable {

@@ -1,3 +1,4 @@
+import NetworkModel
 import CNetlink
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 import CNetlink
-import IPAM
+import NetworkModel
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,5 @@
 import CNetlink
-import IPAM
+import NetworkModel
 
 /// A unicast route: what Trellis programs and what it reads back to compare. Fields the kernel
 /// keeps beyond these (cache info, preference, expiry) are not represented.

@@ -1,5 +1,5 @@
 import CNetlink
-import IPAM
+import NetworkModel
 
 /// A vxlan device as Trellis creates it: `ip link add NAME type vxlan id VNI dstport PORT
 /// [local IP] [dev UNDERLAY] nolearning`. Without `group` or `remote`: every destination comes

@@ -1,3 +1,4 @@
+import NetworkModel
 import Netlink
 
 /// The overlay's share of a node's datapath: the routes, neighbour entries and FDB entries

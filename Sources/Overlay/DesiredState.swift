@@ -1,4 +1,4 @@
-import Cluster
+import NetworkModel
 import Netlink
 
 /// What the datapath should hold for a set of peers: a pure function of the configuration,

@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 
 /// The masquerade rules of a node: `MasqueradeRuleset` loaded into the kernel with `nft`.
 /// Stopping the agent leaves them in place; only uninstall calls `remove()`.
@@ -22,6 +22,20 @@ public struct Masquerade: Sendable {
     /// (nothing changed) when nft refuses it, `.nftUnavailable` when nft cannot run.
     public func apply() throws {
         try nft.load(MasqueradeRuleset.transaction(clusterCIDRs: clusterCIDRs))
+    }
+
+    /// What `nft list table inet trellis` prints now, nil when the table does not exist: the
+    /// kernel's own rendering, so comparing it with the listing taken right after `apply()`
+    /// tells whether anyone flushed or edited the table since. Throws as `apply()`.
+    public func listing() throws -> String? {
+        let (family, name) = MasqueradeRuleset.tableFamilyAndName
+        do {
+            return try nft.run(["list", "table", family, name])
+        } catch {
+            let tables = try nft.run(["list", "tables", family]).split(separator: "\n")
+            if tables.contains(where: { $0 == "table \(MasqueradeRuleset.table)" }) { throw error }
+            return nil
+        }
     }
 
     /// Deletes the table `inet trellis` (uninstall); succeeds when it is absent. Throws as

@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 
 /// The nftables ruleset that masquerades pod traffic leaving the cluster: pure text from the
 /// cluster CIDRs. Everything lives in one table of Trellis's own, `inet trellis`, so it never
@@ -11,6 +11,9 @@ import IPAM
 public enum MasqueradeRuleset {
     /// The table's family and name, as `nft` writes them.
     public static let table = "inet trellis"
+
+    /// `table` as `nft`'s two arguments.
+    static let tableFamilyAndName = ("inet", "trellis")
 
     /// The table definition for `clusterCIDRs` (host bits are cleared; overlapping CIDRs are
     /// merged by the set). A family without cluster CIDRs gets no set and no rules.

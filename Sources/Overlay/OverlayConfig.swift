@@ -1,5 +1,4 @@
-import Cluster
-import IPAM
+import NetworkModel
 import Netlink
 
 /// Everything the overlay needs to know about this node, fixed for the agent's lifetime: how it

@@ -1,5 +1,4 @@
-import Cluster
-import IPAM
+import NetworkModel
 import Netlink
 
 /// How one of a peer's pod CIDRs is reached.

@@ -1,5 +1,19 @@
-import Cluster
+import NetworkModel
 import Netlink
+
+/// A peer's new value, or nil when it is gone.
+public struct PeerChange: Hashable, Sendable {
+    /// The peer's node name.
+    public var name: String
+    /// Its new value; nil when it left the cluster.
+    public var node: ClusterNode?
+
+    /// A change; every property as documented on the type.
+    public init(name: String, node: ClusterNode?) {
+        self.name = name
+        self.node = node
+    }
+}
 
 /// The desired state kept current peer by peer, so that one event costs work in proportion to
 /// the peers it changed, not to the cluster: `desired` always equals
@@ -24,9 +38,7 @@ struct PeerTable {
     /// The desired state for the last peers.
     private(set) var desired = DesiredState(datapath: .empty, skipped: [])
     /// The last peers, by name.
-    private var nodes: [String: ClusterNode] = [:]
-    /// The last peers, in the order given.
-    private(set) var order: [ClusterNode] = []
+    private(set) var nodes: [String: ClusterNode] = [:]
     private var contributions: [String: PeerEntries] = [:]
     /// The peers with skip reasons, and those reasons.
     private var skips: [String: [SkippedPeer]] = [:]
@@ -55,49 +67,39 @@ struct PeerTable {
         case rebuilt(previous: DatapathState)
     }
 
-    /// Moves the table to `peers`: incrementally when every key has one peer, else in full
-    /// (keys claimed by two peers, names repeated).
+    /// Moves the table to `peers`, a complete list: incrementally when every key has one peer,
+    /// else in full (keys claimed by two peers, names repeated).
     mutating func update(to peers: [ClusterNode]) -> Change {
-        guard isExclusive, let changes = changes(to: peers) else { return rebuilt(peers, previous: desired.datapath) }
-        let changed = changes.map(\.name)
-        var delta = Delta()
-        for name in changed {
-            guard let old = contributions.removeValue(forKey: name) else { continue }
-            withdraw(old, of: name, into: &delta.removed)
+        var incoming: [String: ClusterNode] = Dictionary(minimumCapacity: peers.count)
+        for peer in peers where incoming.updateValue(peer, forKey: peer.name) != nil {
+            return rebuilt(peers, previous: desired.datapath)
         }
-        for (name, node) in changes {
-            guard let node else { continue }
-            let entries = PeerEntries.of(node, config: config, vxlanLinkIndex: vxlanLinkIndex)
-            guard claim(entries, for: name, into: &delta.added) else {
-                return rebuilt(peers, previous: desired.datapath.replacing(delta.added, with: delta.removed))
-            }
-        }
-        for (name, node) in changes { nodes[name] = node }
-        order = peers
-        if !changed.isEmpty { desired.skipped = sortedSkips() }
-        return .delta(delta)
+        var changes = incoming.compactMap { name, node in nodes[name] == node ? nil : PeerChange(name: name, node: node) }
+        changes += nodes.keys.filter { incoming[$0] == nil }.map { PeerChange(name: $0, node: nil) }
+        return apply(changes)
     }
 
-    /// The peers that differ from the last list, with their new value (`nil`: gone); `nil`
-    /// when `peers` repeats a name. A list in the same order as the last one (the datastore
-    /// sorts by name) is compared position by position, without hashing.
-    private func changes(to peers: [ClusterNode]) -> [(name: String, node: ClusterNode?)]? {
-        if peers.count == order.count {
-            var changes: [(name: String, node: ClusterNode?)] = []
-            var aligned = true
-            for (new, old) in zip(peers, order) {
-                guard new.name == old.name else { aligned = false; break }
-                if new != old { changes.append((new.name, new)) }
+    /// Applies the changes of some peers (new value, or nil when gone), in proportion to them:
+    /// incrementally when every key has one peer, else in full.
+    mutating func apply(_ changes: [PeerChange]) -> Change {
+        var next = nodes
+        for change in changes { next[change.name] = change.node }
+        guard isExclusive else { return rebuilt(Array(next.values), previous: desired.datapath) }
+        var delta = Delta()
+        for change in changes {
+            guard let old = contributions.removeValue(forKey: change.name) else { continue }
+            withdraw(old, of: change.name, into: &delta.removed)
+        }
+        for change in changes {
+            guard let node = change.node else { continue }
+            let entries = PeerEntries.of(node, config: config, vxlanLinkIndex: vxlanLinkIndex)
+            guard claim(entries, for: change.name, into: &delta.added) else {
+                return rebuilt(Array(next.values), previous: desired.datapath.replacing(delta.added, with: delta.removed))
             }
-            if aligned { return changes }
         }
-        var incoming: [String: ClusterNode] = Dictionary(minimumCapacity: peers.count)
-        for peer in peers where incoming.updateValue(peer, forKey: peer.name) != nil { return nil }
-        var changes: [(name: String, node: ClusterNode?)] = incoming.compactMap { name, node in
-            nodes[name] == node ? nil : (name, node)
-        }
-        changes += nodes.keys.filter { incoming[$0] == nil }.map { ($0, nil) }
-        return changes
+        nodes = next
+        if !changes.isEmpty { desired.skipped = sortedSkips() }
+        return .delta(delta)
     }
 
     /// Rebuilds for `peers` and reports `previous` as the state before.
@@ -108,7 +110,6 @@ struct PeerTable {
 
     /// Recomputes everything for `peers`.
     private mutating func rebuild(_ peers: [ClusterNode]) {
-        order = peers
         nodes = [:]
         contributions = [:]
         skips = [:]

@@ -16,6 +16,17 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     /// How long the pass took.
     public var duration: Duration
 
+    /// A summary; every property as documented on the type.
+    public init(applied: Int, failures: [DatapathFailure], skipped: [SkippedPeer], desiredEntries: Int,
+                observedKernel: Bool, duration: Duration) {
+        self.applied = applied
+        self.failures = failures
+        self.skipped = skipped
+        self.desiredEntries = desiredEntries
+        self.observedKernel = observedKernel
+        self.duration = duration
+    }
+
     /// Writes refused.
     public var failed: Int { failures.count }
 

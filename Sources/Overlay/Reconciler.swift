@@ -1,4 +1,4 @@
-import Cluster
+import NetworkModel
 import Logging
 import Netlink
 import Synchronization
@@ -77,14 +77,28 @@ public final class Reconciler: Sendable {
     /// socket fails mid-batch (the next call then reads the kernel and converges).
     @discardableResult
     public func reconcile(peers: [ClusterNode]) throws -> ReconcileSummary {
+        try update(initial: peers) { $0.update(to: peers) }
+    }
+
+    /// Makes the datapath follow `changes` to the peers it was last given: work in proportion
+    /// to the changes. The first call must carry every node of a complete list (the engine's
+    /// first `.listed`); until then nothing is withdrawn. Throws as `reconcile(peers:)`.
+    @discardableResult
+    public func reconcile(changes: [PeerChange]) throws -> ReconcileSummary {
+        try update(initial: changes.compactMap(\.node)) { $0.apply(changes) }
+    }
+
+    /// Moves the table by `change` (or builds it for `initial` on the first call) and sends
+    /// the difference.
+    private func update(initial: [ClusterNode], _ change: (inout PeerTable) -> PeerTable.Change) throws -> ReconcileSummary {
         try state.withLock { state in
             let start = ContinuousClock.now
             if !state.devicePrepared { try prepareDevice(&state) }
             guard state.table != nil else {
-                state.table = PeerTable(config: config, vxlanLinkIndex: state.vxlanLinkIndex, peers: peers)
+                state.table = PeerTable(config: config, vxlanLinkIndex: state.vxlanLinkIndex, peers: initial)
                 return try converge(&state, since: start)
             }
-            switch (state.table!.update(to: peers), state.applied) {
+            switch (change(&state.table!), state.applied) {
             case (.delta(let delta), .desired):
                 // The kernel held the old desired state: the delta is the whole difference.
                 let plan = Planner.plan(desired: delta.added, observed: delta.removed)
@@ -118,6 +132,16 @@ public final class Reconciler: Sendable {
         }
     }
 
+    /// The peers of the last list and changes given, ordered by name; nil before the first.
+    public var peers: [ClusterNode]? {
+        state.withLock { state in state.table.map { $0.nodes.values.sorted { $0.name < $1.name } } }
+    }
+
+    /// The peers left out of the desired state, and why (nil before the first list).
+    public var skipped: [SkippedPeer]? {
+        state.withLock { $0.table?.desired.skipped }
+    }
+
     /// The writes a resync would make now, without making them (for `cnictl diagnose`): empty
     /// when the kernel matches the last peer list, or before the first `reconcile(peers:)`.
     public func drift() throws -> [DatapathOperation] {
@@ -141,7 +165,7 @@ public final class Reconciler: Sendable {
         }
         if index != state.vxlanLinkIndex {
             state.applied = .unknown
-            if let peers = state.table?.order {
+            if let peers = state.table.map({ Array($0.nodes.values) }) {
                 state.table = PeerTable(config: config, vxlanLinkIndex: index, peers: peers)
             }
         }

@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 
 /// A peer (or one of its pod CIDRs) that the desired state leaves out, and why. The reconciler
 /// logs each once; none of them stops the others from being programmed.

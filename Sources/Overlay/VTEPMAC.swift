@@ -1,4 +1,4 @@
-import Netlink
+import NetworkModel
 
 /// The VTEP MAC of a node, derived from its name alone, so it is the same after a reboot, a
 /// device recreation or a reinstall, and peers never keep a stale FDB entry or neighbour for it.
@@ -8,12 +8,7 @@ public enum VTEPMAC {
     /// names differing in one character differ in every byte. Stable across processes and
     /// platforms (unlike `Hasher`, which is seeded per process).
     public static func forNode(_ name: String) -> MACAddress {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        hash = mix(hash)
+        let hash = mix(FNV1a.hash64(name.utf8))
         var bytes = (0..<6).map { UInt8(truncatingIfNeeded: hash >> (8 * UInt64($0))) }
         bytes[0] = (bytes[0] | 0x02) & 0xfe  // locally administered, unicast
         return MACAddress(bytes: bytes)!

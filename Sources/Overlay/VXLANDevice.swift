@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 import Netlink
 
 /// The node's vxlan device, `trellis.vxlan`, as `ensure` left it.
@@ -32,10 +32,11 @@ public struct VXLANDevice: Hashable, Sendable {
     }
 
     /// Creates the device or brings an existing one in line with `config` (see the type's
-    /// note), sets it up, and makes its global addresses exactly `addresses(for:)`. Idempotent:
-    /// a second call makes no change. Throws the `NetlinkError` of the first refused request
-    /// (e.g. `EADDRINUSE` when another device already uses the VNI and port).
-    public static func ensure(config: OverlayConfig, handle: NetlinkHandle) throws -> VXLANDevice {
+    /// note), sets it up, and makes its global addresses exactly `addresses(for:)` (unless
+    /// `withAddresses` is false: before the node knows its slice, addresses are left alone).
+    /// Idempotent: a second call makes no change. Throws the `NetlinkError` of the first
+    /// refused request (e.g. `EADDRINUSE` when another device already uses the VNI and port).
+    public static func ensure(config: OverlayConfig, handle: NetlinkHandle, withAddresses: Bool = true) throws -> VXLANDevice {
         let wanted = settings(for: config)
         var writes = 0
         var created = false
@@ -55,9 +56,30 @@ public struct VXLANDevice: Hashable, Sendable {
         if let mac = wanted.mac, link.mac != mac { try handle.setMAC(mac, of: link.name); writes += 1 }
         if let mtu = wanted.mtu, link.mtu != mtu { try handle.setMTU(mtu, of: link.name); writes += 1 }
         if !link.isUp { try handle.setUp(link.name); writes += 1 }
-        writes += try ensureAddresses(addresses(for: config), on: link.index, handle: handle)
+        if withAddresses { writes += try ensureAddresses(addresses(for: config), on: link.index, handle: handle) }
         if writes > 0 { link = try handle.link(named: wanted.name) }
         return VXLANDevice(link: link, mac: link.mac ?? config.vtepMAC, created: created, writes: writes)
+    }
+
+    /// How the device differs from what `ensure` would make of it, one line per difference,
+    /// without changing anything (for `cnictl diagnose`). Throws the `NetlinkError` of a failed
+    /// read.
+    public static func differences(config: OverlayConfig, handle: NetlinkHandle) throws -> [String] {
+        let wanted = settings(for: config)
+        guard let link = try handle.findLink(named: wanted.name) else { return ["\(wanted.name) is missing"] }
+        var found: [String] = []
+        if try !isCompatible(handle.vxlan(named: wanted.name), with: wanted) {
+            found.append("\(wanted.name) is not a vxlan device with VNI \(wanted.vni), port \(wanted.port), local \(wanted.local) and learning off")
+        }
+        if !link.isUp { found.append("\(wanted.name) is down") }
+        if let mac = wanted.mac, link.mac != mac {
+            found.append("\(wanted.name) has MAC \(link.mac?.description ?? "none") but peers were told \(mac)")
+        }
+        if let mtu = wanted.mtu, link.mtu != mtu { found.append("\(wanted.name) has MTU \(link.mtu), expected \(mtu)") }
+        let current = Set(try handle.addresses(linkIndex: link.index).filter { $0.scope == .universe }.map(\.prefix))
+        for prefix in addresses(for: config).subtracting(current) { found.append("\(wanted.name) lacks its VTEP address \(prefix)") }
+        for prefix in current.subtracting(addresses(for: config)) { found.append("\(wanted.name) holds \(prefix), not a VTEP address of this node") }
+        return found
     }
 
     /// True when `current` (`nil`: not a vxlan device) has the identity `wanted` asks for.

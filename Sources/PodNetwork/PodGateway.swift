@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 
 /// The link-local gateway every pod routes through. The host never holds these addresses: the
 /// pod reaches them through a permanent neighbour entry for the host veth's MAC, so no ARP or NDP

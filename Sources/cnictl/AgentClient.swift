@@ -1,8 +1,8 @@
+import AgentAPI
 import AsyncHTTPClient
 import Foundation
 import IPAM
 import NIOCore
-import Overlay
 
 /// Reaches this node's agent: `node.json` in the run dir names its address, `/status` and
 /// `/readyz` are read over HTTP with a short timeout.
@@ -20,6 +20,11 @@ struct AgentClient {
     /// The agent's `/status`. Throws `CnictlError.agentUnreachable` naming the address.
     func status() async throws -> AgentStatusReport {
         try AgentStatusReport.decode(try await get("/status").body)
+    }
+
+    /// The agent's `/diagnose`: what its datapath finds against the kernel.
+    func findings() async throws -> [Finding] {
+        try JSONDecoder().decode([Finding].self, from: try await get("/diagnose").body)
     }
 
     /// `/readyz`: true for 200.

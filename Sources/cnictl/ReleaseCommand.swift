@@ -1,3 +1,4 @@
+import NetworkModel
 import ArgumentParser
 import IPAM
 

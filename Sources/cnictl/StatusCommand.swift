@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Overlay
+import AgentAPI
 
 /// `cnictl status`: this node as its agent sees it: slice, mode, phase, peers, last sync and
 /// the most recent errors.
@@ -25,19 +25,26 @@ struct StatusCommand: AsyncParsableCommand {
 }
 
 extension AgentStatusReport {
-    /// The human form: a header block, one line per peer, then errors.
+    /// The human form: a header block, the readiness facts, one line per peer, then errors.
     func text(now: Date) -> String {
         func ago(_ date: Date?) -> String {
             guard let date else { return "never" }
             return "\(Int(now.timeIntervalSince(date).rounded()))s ago"
         }
+        func yes(_ fact: Bool) -> String { fact ? "yes" : "NO" }
         var lines = [
             "node:        \(nodeName)",
-            "mode:        \(mode)",
-            "phase:       \(phase.rawValue)",
-            "pod CIDRs:   \(podCIDRs.joined(separator: ", "))",
-            "public IP:   \(publicIP ?? "-")",
+            "mode:        \(mode.rawValue)",
+            "phase:       \(phase.rawValue)\(facts.isReady ? "" : " (not ready)")",
+            "  registered:            \(yes(facts.registered))",
+            "  local datapath ready:  \(yes(facts.localDatapathReady))",
+            "  datastore reachable:   \(yes(facts.datastoreReachable))",
+            "  first list applied:    \(yes(facts.firstListApplied))",
+            "  last pass converged:   \(yes(facts.lastPassConverged))",
+            "pod CIDRs:   \(podCIDRs.map(\.description).joined(separator: ", "))",
+            "public IP:   \(publicIP?.description ?? "-")",
             "VTEP MAC:    \(vtepMAC ?? "-")",
+            "underlay:    \(underlayInterface ?? "-") mtu \(underlayMTU.map(String.init) ?? "-"), pods get mtu \(podMTU.map(String.init) ?? "-")",
             "last sync:   \(ago(lastSync))",
             "last resync: \(ago(lastResync))",
             "peers:       \(peers.count)",

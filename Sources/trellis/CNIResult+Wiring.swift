@@ -1,3 +1,4 @@
+import NetworkModel
 import CNI
 import IPAM
 import PodNetwork

@@ -1,7 +1,8 @@
+import Agent
 import ArgumentParser
-import Cluster
 import Foundation
-import IPAM
+import NetworkModel
+import Overlay
 
 /// `trellisd run`: validates every flag before touching anything, then runs the agent until
 /// SIGTERM/SIGINT. Stopping removes nothing: routes, VXLAN entries, nftables rules and the
@@ -28,7 +29,7 @@ struct RunCommand: AsyncParsableCommand {
     var nodeSubnetSize: Int = 24
 
     @Option(help: "vxlan, direct or hybrid.")
-    var mode: ClusterNode.Backend
+    var mode: DatapathMode
 
     @Option(help: "Underlay interface (default: the interface of the default route).")
     var iface: String?
@@ -63,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try agentConfig()
-        try await Agent(config: config).run()
+        try await AgentRuntime.run(config)
     }
 
     /// The flags as one validated value; every error names the flag and what is wrong.
@@ -97,10 +98,10 @@ struct RunCommand: AsyncParsableCommand {
         case .kubernetes:
             datastoreConfig = .kubernetes(kubeconfig: kubeconfig)
         }
-        return AgentConfig(nodeName: nodeName, datastore: datastoreConfig, clusterCIDR: cluster,
-                           nodeSubnetSize: nodeSubnetSize, mode: mode, underlayInterface: iface, vxlanVNI: vxlanVni,
-                           vxlanPort: vxlanPort, runDir: runDir, masquerade: masquerade, underlayMTU: mtu,
-                           metricsAddress: metrics, resyncInterval: resync, leaseTTL: leaseTTL)
+        return AgentConfig(nodeName: nodeName, datastore: datastoreConfig, clusterCIDRs: [cluster],
+                           nodeSubnetSize: nodeSubnetSize, mode: mode, underlayInterface: iface,
+                           vxlan: VXLANSettings(vni: vxlanVni, port: vxlanPort), runDir: runDir, masquerade: masquerade,
+                           underlayMTU: mtu, metricsAddress: metrics, resyncInterval: resync, leaseTTL: leaseTTL)
     }
 
     enum Datastore: String, ExpressibleByArgument, CaseIterable {
@@ -108,4 +109,4 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-extension ClusterNode.Backend: ExpressibleByArgument {}
+extension DatapathMode: ExpressibleByArgument {}

@@ -1,3 +1,4 @@
+import NetworkModel
 import Cluster
 import IPAM
 import Logging

@@ -1,3 +1,4 @@
+import NetworkModel
 @testable import Cluster
 import Foundation
 import IPAM

@@ -1,3 +1,4 @@
+import NetworkModel
 @testable import Cluster
 import IPAM
 import Testing
@@ -28,7 +29,8 @@ struct KubeWatchTests {
         let recorder = await EventRecorder.recording(try makeKubeSource(server).watchNodes())
         defer { Task { await recorder.stop() } }
         let first = try await recorder.next { _ in true }
-        guard case .nodes(let nodes) = first else { Issue.record("first event \(describe(first))"); return }
+        guard case .listed = first else { Issue.record("first event \(describe(first))"); return }
+        let nodes = await recorder.lastMatchedNodes
         #expect(nodes == [
             ClusterNode(name: "a", podCIDRs: [IPPrefix("10.244.1.0/24")!], publicIP: IPAddress("198.18.0.1")!),
             ClusterNode(name: "b", podCIDRs: [IPPrefix("10.244.2.0/24")!], publicIP: IPAddress("198.18.0.2")!,
@@ -58,11 +60,10 @@ struct KubeWatchTests {
 
         try await server.put(kubeNode("b", podCIDRs: ["10.244.2.0/24"], internalIP: "198.18.0.2",
                                       annotations: ["trellis.dev/public-ip": "198.18.0.99", "trellis.dev/vtep-mac": "0a:58:00:00:00:99"]))
-        let changed = try await recorder.next { event in
-            guard case .nodes(let nodes) = event else { return false }
+        let changed = try await recorder.nextSet { nodes in
             return nodes.first { $0.name == "b" }?.publicIP == IPAddress("198.18.0.99")
         }
-        guard case .nodes(let nodes) = changed else { return }
+        let nodes = changed
         #expect(nodes.first { $0.name == "b" }?.vtepMAC == "0a:58:00:00:00:99")
 
         try await server.delete("a")
@@ -162,7 +163,8 @@ struct KubeWatchTests {
         let recorder = await EventRecorder.recording(try makeKubeSource(server, pageSize: 2).watchNodes())
         defer { Task { await recorder.stop() } }
         let first = try await recorder.next { _ in true }
-        guard case .nodes(let nodes) = first else { Issue.record("first event \(describe(first))"); return }
+        guard case .listed = first else { Issue.record("first event \(describe(first))"); return }
+        let nodes = await recorder.lastMatchedNodes
         #expect(nodes.map(\.name) == names)
         let lists = try await server.requests().filter { $0.isList }
         #expect(lists.count == 4)

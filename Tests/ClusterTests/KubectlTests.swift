@@ -1,3 +1,4 @@
+import NetworkModel
 @testable import Cluster
 import Foundation
 import IPAM
@@ -80,8 +81,7 @@ struct KubectlTests {
         try await recorder.nextNodes(named: ["n1", "n2"])
         let patched = try run(kubectl + ["patch", "node", "n1", "-p", #"{"metadata":{"annotations":{"trellis.dev/public-ip":"198.18.0.200"}}}"#])
         #expect(patched == "node/n1 patched\n")
-        _ = try await recorder.next { event in
-            guard case .nodes(let nodes) = event else { return false }
+        _ = try await recorder.nextSet { nodes in
             return nodes.first { $0.name == "n1" }?.publicIP == IPAddress("198.18.0.200")
         }
         // What the agent patched, kubectl reads back.

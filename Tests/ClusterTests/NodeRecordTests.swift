@@ -1,3 +1,4 @@
+import NetworkModel
 import IPAM
 import Testing
 @testable import Cluster
@@ -38,37 +39,6 @@ struct NodeRecordTests {
         let bare = try EtcdNodeRecord(bytes: Array(#"{"publicIP":"198.18.0.3","podCIDR":"10.244.2.0/24","backend":"wormhole"}"#.utf8))
         let node = try #require(bare.node(named: "n2"))
         #expect(node.vtepMAC == nil && node.backend == nil)
-    }
-
-    private func put(_ name: String, _ value: [UInt8]) -> EtcdEvent {
-        EtcdEvent(kind: .put, kv: EtcdKeyValue(key: EtcdKeys.node(name), value: value))
-    }
-
-    @Test("the node set applies puts and deletes and stays complete")
-    func nodeSetEvents() {
-        var set = NodeSet()
-        #expect(set.replace(with: [EtcdKeyValue(key: EtcdKeys.node("n1"), value: record.bytes)]).isEmpty)
-        var changed = record
-        changed.publicIP = "198.18.0.9"
-        #expect(set.apply([put("n2", record.bytes), put("n1", changed.bytes)]).isEmpty)
-        #expect(set.nodes.map(\.name) == ["n1", "n2"])
-        #expect(set.byName["n1"]?.publicIP == IPAddress("198.18.0.9"))
-        #expect(set.apply([EtcdEvent(kind: .delete, kv: EtcdKeyValue(key: EtcdKeys.node("n1"), value: []))]).isEmpty)
-        #expect(set.nodes.map(\.name) == ["n2"])
-    }
-
-    @Test("an unparsable record is skipped and reported; the rest of the set stays")
-    func nodeSetSkips() {
-        var set = NodeSet()
-        let skipped = set.replace(with: [
-            EtcdKeyValue(key: EtcdKeys.node("good"), value: record.bytes),
-            EtcdKeyValue(key: EtcdKeys.node("bad"), value: Array("not json".utf8)),
-            EtcdKeyValue(key: EtcdKeys.node("nested/key"), value: record.bytes),
-        ])
-        #expect(skipped == [EtcdKeys.node("bad"), EtcdKeys.node("nested/key")])
-        #expect(set.nodes.map(\.name) == ["good"])
-        #expect(set.apply([put("good", Array(#"{"publicIP":"x"}"#.utf8))]) == [EtcdKeys.node("good")])
-        #expect(set.nodes.isEmpty)
     }
 
     @Test("prefix range ends increment the last byte")

@@ -1,3 +1,4 @@
+import NetworkModel
 import Cluster
 import IPAM
 import Testing
@@ -22,11 +23,10 @@ struct NodeWatchTests {
                 vtepMAC: registration(2).vtepMAC, backend: .vxlan))
 
             try await client.put(EtcdPut(key: EtcdKeys.node("a"), value: recordJSON(publicIP: "198.18.0.77", podCIDR: "10.244.1.0/24")))
-            let changed = try await recorder.next { event in
-                guard case .nodes(let nodes) = event else { return false }
+            let changed = try await recorder.nextSet { nodes in
                 return nodes.first { $0.name == "a" }?.publicIP == IPAddress("198.18.0.77")
             }
-            guard case .nodes(let nodes) = changed else { return }
+        let nodes = changed
             #expect(nodes.map(\.name) == ["a", "n2"])
 
             try await client.delete(.key(EtcdKeys.node("a")))

@@ -132,6 +132,8 @@ struct LabTests {
         defer { _ = try? lab.startEtcd() }
         #expect(eventually(within: .seconds(20)) { lab.readyz("node-1") == 503 },
                 "an agent whose datastore is away reports itself not ready")
+        #expect(holds(for: lab.resyncInterval * 3) { lab.readyz("node-1") == 503 },
+                "resyncs during the outage do not make the agent ready")
         #expect(try holds(for: lab.resyncInterval * 2 + .seconds(1)) { try Lab.nodes.map { try lab.peerRoutes(on: $0) } == routes },
                 "routes stay while etcd is down")
         #expect(try lab.mesh().succeeded, "pods keep talking while etcd is down")

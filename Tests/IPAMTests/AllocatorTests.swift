@@ -1,3 +1,4 @@
+import NetworkModel
 import Foundation
 import Testing
 @testable import IPAM

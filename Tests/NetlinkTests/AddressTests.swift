@@ -1,5 +1,4 @@
 import Foundation
-import IPAM
 import Netlink
 import TestSupport
 import Testing

@@ -1,5 +1,5 @@
+import NetworkModel
 import Foundation
-import IPAM
 import Netlink
 import TestSupport
 import Testing

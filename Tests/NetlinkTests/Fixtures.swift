@@ -1,4 +1,4 @@
-import IPAM
+import NetworkModel
 import Netlink
 import TestSupport
 import Testing

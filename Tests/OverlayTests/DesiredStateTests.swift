@@ -1,5 +1,4 @@
-import Cluster
-import IPAM
+import NetworkModel
 import Netlink
 import Overlay
 import Testing

@@ -1,4 +1,4 @@
-import Cluster
+import NetworkModel
 import Foundation
 @testable import Overlay
 import Testing

@@ -1,4 +1,4 @@
-import Cluster
+import NetworkModel
 import Netlink
 @testable import Overlay
 import Testing

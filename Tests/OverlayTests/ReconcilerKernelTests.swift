@@ -1,4 +1,4 @@
-import Cluster
+import NetworkModel
 import Netlink
 import Overlay
 import Testing

@@ -1,5 +1,5 @@
 import Testing
-@testable import IPAM
+@testable import NetworkModel
 
 @Suite struct IPAddressTests {
     @Test func parsesAndPrintsBothFamilies() throws {

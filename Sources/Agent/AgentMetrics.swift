@@ -1,7 +1,7 @@
 import Prometheus
 
 /// The agent's Prometheus metrics (served on `/metrics`).
-struct AgentMetrics: Sendable {
+public struct AgentMetrics: Sendable {
     /// Peers in the last complete list, this node excluded.
     let peers: Gauge
     /// Reconciles by trigger (`event` or `resync`).
@@ -15,7 +15,8 @@ struct AgentMetrics: Sendable {
     /// 1 while the datastore is reachable.
     let datastoreUp: Gauge
 
-    init(registry: PrometheusCollectorRegistry) {
+    /// The metrics, registered in `registry`.
+    public init(registry: PrometheusCollectorRegistry) {
         peers = registry.makeGauge(name: "trellis_peers", help: "Peers in the last complete list of nodes")
         reconciles = { trigger in
             registry.makeCounter(name: "trellis_reconciles_total", labels: [("trigger", trigger)],

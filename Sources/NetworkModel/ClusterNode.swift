@@ -1,8 +1,6 @@
-import IPAM
-
 /// A node as the cluster datastore describes it: what its peers need to reach its pods.
 /// Both datastores (etcd records, Kubernetes Node objects) are translated into this value at
-/// the seam; nothing past `NodeSource` sees their JSON.
+/// their seam; nothing past `NodeSource` sees their JSON.
 public struct ClusterNode: Hashable, Sendable, Codable {
     /// The node's name (the Kubernetes Node name, or `--node-name` with etcd).
     public var name: String
@@ -15,6 +13,7 @@ public struct ClusterNode: Hashable, Sendable, Codable {
     /// The mode the node's agent runs in, when it has published one.
     public var backend: Backend?
 
+    /// A node; every property as documented on the type.
     public init(name: String, podCIDRs: [IPPrefix], publicIP: IPAddress, vtepMAC: String? = nil, backend: Backend? = nil) {
         self.name = name
         self.podCIDRs = podCIDRs
@@ -23,6 +22,16 @@ public struct ClusterNode: Hashable, Sendable, Codable {
         self.backend = backend
     }
 
-    /// How nodes reach each other's pods (`--mode`): the same values as `node.json`'s mode.
-    public typealias Backend = NodeInfo.Mode
+    /// How nodes reach each other's pods (`--mode`).
+    public typealias Backend = DatapathMode
+}
+
+/// How traffic to other nodes' pods leaves a node (`--mode`, `node.json`'s `mode`).
+public enum DatapathMode: String, Codable, Hashable, Sendable, CaseIterable {
+    /// Every peer through the `trellis.vxlan` overlay.
+    case vxlan
+    /// Every peer by a route via its underlay address (all nodes share one L2 segment).
+    case direct
+    /// Direct for peers on the underlay's own subnet, vxlan for the rest.
+    case hybrid
 }
