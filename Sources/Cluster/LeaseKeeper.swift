@@ -3,6 +3,8 @@ import Logging
 /// Keeps this node's lease alive for as long as it runs: a keepalive every third of the TTL (at
 /// most every five minutes); when the lease turns out to be gone (etcd was unreachable for
 /// longer than the TTL, or someone revoked it) it registers again, asking for the same slice.
+/// When that slice was taken meanwhile, the node gets another one: its new record reaches the
+/// agent through the node watch like any peer's, and the agent moves its datapath to it.
 /// Failures are retried after the retry policy's backoff; nothing stops it but cancellation.
 struct LeaseKeeper: Sendable {
     let leaser: SubnetLeaser
@@ -51,7 +53,7 @@ struct LeaseKeeper: Sendable {
                          metadata: ["lease": "\(lease.leaseID)"])
             let renewed = try await leaser.acquire(registration, preferring: lease.node.podCIDRs.first)
             if renewed.node.podCIDRs != lease.node.podCIDRs {
-                logger.critical("this node's slice changed; pods with addresses from the old one need restarting",
+                logger.critical("this node's slice changed in etcd; the agent follows its record to the new one",
                                 metadata: ["old": "\(lease.node.podCIDRs)", "new": "\(renewed.node.podCIDRs)"])
             }
             return renewed

@@ -82,9 +82,7 @@ struct PeerTable {
     /// Applies the changes of some peers (new value, or nil when gone), in proportion to them:
     /// incrementally when every key has one peer, else in full.
     mutating func apply(_ changes: [PeerChange]) -> Change {
-        var next = nodes
-        for change in changes { next[change.name] = change.node }
-        guard isExclusive else { return rebuilt(Array(next.values), previous: desired.datapath) }
+        guard isExclusive else { return rebuilt(applying: changes, previous: desired.datapath) }
         var delta = Delta()
         for change in changes {
             guard let old = contributions.removeValue(forKey: change.name) else { continue }
@@ -94,12 +92,19 @@ struct PeerTable {
             guard let node = change.node else { continue }
             let entries = PeerEntries.of(node, config: config, vxlanLinkIndex: vxlanLinkIndex)
             guard claim(entries, for: change.name, into: &delta.added) else {
-                return rebuilt(Array(next.values), previous: desired.datapath.replacing(delta.added, with: delta.removed))
+                return rebuilt(applying: changes, previous: desired.datapath.replacing(delta.added, with: delta.removed))
             }
         }
-        nodes = next
+        for change in changes { nodes[change.name] = change.node }
         if !changes.isEmpty { desired.skipped = sortedSkips() }
         return .delta(delta)
+    }
+
+    /// Rebuilds for the last peers moved by `changes`, reporting `previous` as the state before.
+    private mutating func rebuilt(applying changes: [PeerChange], previous: DatapathState) -> Change {
+        var next = nodes
+        for change in changes { next[change.name] = change.node }
+        return rebuilt(Array(next.values), previous: previous)
     }
 
     /// Rebuilds for `peers` and reports `previous` as the state before.

@@ -30,7 +30,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
         let findings = await Diagnosis(runDir: runDir, store: store).findings()
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(findings), as: UTF8.self))
         } else if findings.isEmpty {
             print("no findings: the kernel matches the desired state")

@@ -75,6 +75,7 @@ import Testing
         agent.source.send(listed([peer(1), peer(2)]))
         try await agent.until("ready") { $0.isReady }
         agent.source.send(.changed([ObjectChange(key: "peer-3", value: peer(3))]))
+        for await call in agent.datapath.callEvents where call == .apply([PeerChange(name: "peer-3", node: peer(3))]) { break }
         await agent.resyncs(3)
         #expect(agent.source.announcements == 1)
         #expect(await agent.status.snapshot().peers.map(\.name) == ["peer-1", "peer-2", "peer-3"])

@@ -56,10 +56,11 @@ final class Lab: Sendable {
 
     /// Runs `lab/lab ARGUMENTS` for this lab and returns its stdout; throws `CommandError` (with
     /// stderr) when it fails.
+    /// `environment` reaches what the script starts (`TRELLIS_LEASE_TTL` for a new node's agent).
     @discardableResult
-    func lab(_ arguments: [String]) throws -> String {
-        try run(["env", "LAB=\(name)", "LAB_STATE_DIR=\(stateDir)", "TRELLIS_BIN_DIR=\(PluginProcess.binDir)",
-                 Self.script] + arguments)
+    func lab(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        try run(["env", "LAB=\(name)", "LAB_STATE_DIR=\(stateDir)", "TRELLIS_BIN_DIR=\(PluginProcess.binDir)"]
+                + environment.map { "\($0.key)=\($0.value)" } + [Self.script] + arguments)
     }
 
     /// Runs `lab/lab ARGUMENTS` and returns whether it succeeded and its stdout and stderr, merged:
@@ -129,8 +130,8 @@ final class Lab: Sendable {
     func startEtcd() throws { try lab(["start-etcd"]) }
 
     /// A new node running `trellisd` (behind the router when `far`); returns its name.
-    func addNode(far: Bool = false) throws -> String {
-        try lab(["add-node"] + (far ? ["--far"] : [])).trimmingCharacters(in: .whitespacesAndNewlines)
+    func addNode(far: Bool = false, environment: [String: String] = [:]) throws -> String {
+        try lab(["add-node"] + (far ? ["--far"] : []), environment: environment).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Stops the node's agent, deletes its etcd records (or its Node object), its pods and its

@@ -12,7 +12,7 @@ extension LabTests {
         #expect(throws: (any Error).self, "the flush removed the table") {
             try lab.exec("node-1", ["nft", "list", "table", "inet", "trellis"])
         }
-        let restored = try eventually(within: lab.resyncInterval * 2 + .seconds(2)) {
+        let restored = eventually(within: lab.resyncInterval * 2 + .seconds(2)) {
             (try? lab.exec("node-1", ["nft", "list", "table", "inet", "trellis"]))?.contains("masquerade") == true
         }
         #expect(restored, "the resync loads inet trellis again")
@@ -66,8 +66,43 @@ extension LabKubernetesTests {
         #expect(!lied, "\(newcomer) answered /readyz 200 before it routed to every peer")
         #expect(samples > 5, "the slow API server held the first list back for a while (\(samples) samples)")
         _ = try lab.lab(["kube-control", "slow", #"{"ms": 0}"#])
-        let conditions = ((try lab.kubeNode(newcomer)["status"] as? [String: Any])?["conditions"] as? [[String: Any]]) ?? []
-        #expect(conditions.contains { $0["type"] as? String == "NetworkUnavailable" && $0["status"] as? String == "False" },
-                "NetworkUnavailable cleared once wired: \(conditions)")
+        var conditions: [[String: Any]] = []
+        let cleared = try eventually(within: .seconds(20)) {
+            conditions = ((try lab.kubeNode(newcomer)["status"] as? [String: Any])?["conditions"] as? [[String: Any]]) ?? []
+            return conditions.contains { $0["type"] as? String == "NetworkUnavailable" && $0["status"] as? String == "False" }
+        }
+        #expect(cleared, "NetworkUnavailable cleared once wired: \(conditions)")
+    }
+}
+
+extension LabTests {
+    @Test func leaseReacquiredWithAnotherSliceMovesTheNodeAndItsPeersFollow() throws {
+        let lab = try sharedLab(.vxlan)
+        // A lease of 15 s is refreshed every 5 s: the agent notices a revoked lease within that.
+        let node = try lab.addNode(environment: ["TRELLIS_LEASE_TTL": "15s"])
+        defer { _ = try? lab.removeNode(node) }
+        try lab.waitReady()
+        let old = try lab.slice(of: node)
+        let squatter = "/trellis/v1/subnets/" + old.replacingOccurrences(of: "/", with: "-")
+        defer { _ = try? lab.lab(["etcdctl", "del", squatter]) }
+
+        let record = try lab.lab(["etcdctl", "get", "/trellis/v1/nodes/\(node)", "-w", "json"])
+        let kvs = try #require((try JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any])?["kvs"] as? [[String: Any]])
+        let lease = try #require(kvs.first?["lease"] as? Int, "the node's record has a lease: \(record)")
+        // The lease expires (revoked), and another record takes the old slice before the agent
+        // notices: re-registering must lease a different slice.
+        try lab.lab(["etcdctl", "lease", "revoke", String(lease, radix: 16)])
+        try lab.lab(["etcdctl", "put", squatter, #"{"publicIP":"198.18.0.250","podCIDR":"\#(old)"}"#])
+
+        var moved = ""
+        let followed = try eventually(within: .seconds(40)) {
+            moved = try lab.slice(of: node)
+            guard moved != old else { return false }
+            let vtep = String(moved.prefix { $0 != "/" })
+            let device = try lab.exec(node, ["ip", "-4", "-o", "addr", "show", "dev", "trellis.vxlan"])
+            return try device.contains(vtep + "/32") && !device.contains(String(old.prefix { $0 != "/" }) + "/32")
+                && Lab.nodes.allSatisfy { try lab.route(on: $0, to: moved) != nil && lab.route(on: $0, to: old) == nil }
+        }
+        #expect(followed, "\(node) moved from \(old) to \(moved): node.json, its VTEP address and every peer's route")
     }
 }
