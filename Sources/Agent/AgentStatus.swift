@@ -14,6 +14,8 @@ public actor AgentStatus {
     private var peersByName: [String: ClusterNode] = [:]
     private var waiters: [(id: UInt64, until: @Sendable (AgentFacts) -> Bool, resume: CheckedContinuation<Void, Never>)] = []
     private var nextWaiter: UInt64 = 0
+    /// The last error recorded and how often in a row.
+    private var lastError: (text: String, repeats: Int)?
 
     /// True once the datastore was told that this node's datapath is wired.
     public private(set) var announced = false
@@ -67,8 +69,16 @@ public actor AgentStatus {
         announced = true
     }
 
-    /// Keeps `error` among the recent errors, with the time.
+    /// Keeps `error` among the recent errors, with the time. The same error again (a datastore
+    /// outage reported at every retry) replaces the last entry, counting the repeats, so one
+    /// long outage does not push every other error out.
     public func record(error: String, at time: Date = Date()) {
+        if let last = lastError, last.text == error, !report.errors.isEmpty {
+            lastError = (error, last.repeats + 1)
+            report.errors[report.errors.count - 1] = "\(time.formatted(.iso8601)) \(error) (\(last.repeats + 1) times)"
+            return
+        }
+        lastError = (error, 1)
         report.errors.append("\(time.formatted(.iso8601)) \(error)")
         if report.errors.count > Self.errorLimit { report.errors.removeFirst(report.errors.count - Self.errorLimit) }
     }

@@ -37,7 +37,7 @@ import Testing
         }
 
         /// Waits until the facts satisfy `predicate`; fails the test after `timeout`.
-        func until(_ what: String, within timeout: Duration = .seconds(10),
+        func until(_ what: String, within timeout: Duration = .seconds(60),
                    _ predicate: @escaping @Sendable (AgentFacts) -> Bool) async throws {
             let reached = await withTaskGroup(of: Bool.self) { group in
                 group.addTask { await status.wait(until: predicate); return !Task.isCancelled }
@@ -205,5 +205,22 @@ import Testing
         for await call in agent.datapath.callEvents where call == .apply([]) { break }
         #expect(agent.datapath.calls.filter { if case .adopt = $0 { true } else { false } }.count == 2)
         await agent.stop()
+    }
+}
+
+@Suite struct AgentStatusTests {
+    @Test("the same error in a row is counted in one entry; another error gets its own; the list is capped")
+    func repeatedErrors() async {
+        let status = AgentStatus(nodeName: "n", mode: .vxlan)
+        for _ in 0..<3 { await status.record(error: "datastore unavailable: refused") }
+        await status.record(error: "route add: File exists")
+        var errors = await status.snapshot().errors
+        #expect(errors.count == 2)
+        #expect(errors[0].hasSuffix("datastore unavailable: refused (3 times)"))
+        #expect(errors[1].hasSuffix("route add: File exists"))
+        for index in 0..<(AgentStatus.errorLimit + 5) { await status.record(error: "error \(index)") }
+        errors = await status.snapshot().errors
+        #expect(errors.count == AgentStatus.errorLimit)
+        #expect(errors.last?.hasSuffix("error \(AgentStatus.errorLimit + 4)") == true)
     }
 }

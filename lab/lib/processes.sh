@@ -25,7 +25,9 @@ start_process() {
     # The inner shell closes every inherited descriptor but 0-2 (a caller may watch one for EOF to
     # learn that `lab` exited, as Foundation's Process does), writes its own pid, then execs (ip
     # netns exec execs too): the pid is PROGRAM's.
-    setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done 2>/dev/null
+    # No redirection on the loop: bash would save stderr in a high descriptor for it, the loop
+    # would close that one too, and the program would start without a stderr (no log at all).
+    setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done
         echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidfile" \
         ip netns exec "$ns" "$@" </dev/null >>"$logfile" 2>&1 &
     wait_until 10 "the pid file $pidfile" test -s "$pidfile"
