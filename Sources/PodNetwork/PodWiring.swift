@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import IPAM
 import Netlink
 
@@ -100,6 +103,7 @@ public struct PodWiring: Sendable {
             try step("add route \(route.destination) dev \(hostVeth.name)") { try host.replaceRoute(route) }
         }
         try afterStep(.hostRoutes)
+        waitUntilRunning([(host, hostVeth.index), (pod, podLink.index)])
         return WiredPod(hostInterfaceName: hostVeth.name, hostMAC: hostMAC, podInterfaceName: a.interfaceName,
                         podMAC: podMAC, namespacePath: a.namespacePath)
     }
@@ -149,6 +153,23 @@ public struct PodWiring: Sendable {
             .filter { HostVethName.isHostVethName($0.name) }
             .map { HostVeth(name: $0.name, index: $0.index) }
     }
+
+    /// Waits, up to `runningTimeout`, until every link is operationally up (`IFF_RUNNING`). A veth
+    /// end set up drops what it sends until the kernel's link watcher (a work item, late on a
+    /// busy machine) has attached its queueing discipline; an ADD that returned before would
+    /// hand the runtime a pod whose first packets are lost. Normally already so at the first look;
+    /// on timeout ADD goes on (the link watcher will get there).
+    private func waitUntilRunning(_ links: [(handle: NetlinkHandle, index: Int32)]) {
+        let deadline = ContinuousClock.now.advanced(by: Self.runningTimeout)
+        for link in links {
+            while (try? link.handle.link(index: link.index).isRunning) == false, ContinuousClock.now < deadline {
+                usleep(500)
+            }
+        }
+    }
+
+    /// The longest ADD waits for its veth ends to become operational.
+    private static let runningTimeout: Duration = .seconds(1)
 
     /// Adds a pod route at the lowest metric still free for its destination: a second attachment
     /// of the pod (`net1` beside `eth0`) gets its gateway and default routes behind the first

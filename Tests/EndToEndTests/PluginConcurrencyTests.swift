@@ -73,12 +73,16 @@ import TestSupport
             let id = containerID(400)
             var add = try node.run("ADD", containerID: id, netns: pods[0].path)
             try #require(add.exitCode == 0, "\(add.text)")
-            var unreachable: [Int] = []
+            var unreachable: [String] = []
             for round in 1...200 {
                 let del = try node.run("DEL", containerID: id, netns: pods[0].path)
                 add = try node.run("ADD", containerID: id, netns: pods[0].path)
                 try #require(del.exitCode == 0 && add.exitCode == 0, "round \(round): \(del.text) \(add.text)")
-                if !node.canPing(add.addresses.first ?? "none") { unreachable.append(round) }
+                let address = add.addresses.first ?? "none"
+                if !node.canPing(address) {
+                    let state = (try? node.namespace.exec(["ip", "-br", "link"])) ?? "?"
+                    unreachable.append("round \(round) \(address) (\(add.text)) then \(node.canPing(address) ? "reachable" : "still unreachable"): \(state)")
+                }
             }
             #expect(unreachable.isEmpty, "rounds whose pod was not reachable after ADD: \(unreachable)")
             Thread.sleep(forTimeInterval: 0.2)  // the last reapers have long finished
