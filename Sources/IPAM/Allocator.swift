@@ -62,15 +62,18 @@ public enum Allocator {
                                     now: Date, in store: some AllocationStore) throws -> IPAddress {
         guard let usable = usableAddresses(of: slice) else { throw IPAMError.sliceExhausted(slice: slice) }
         let count = usable.upperBound.value - usable.lowerBound.value + 1
+        let taken = try store.takenAddresses()
         var candidate = usable.lowerBound
         if let last = try store.lastReserved(slice.family), usable.contains(last) {
             candidate = next(after: last, in: usable)
         }
-        // Each failed attempt means one more taken address, so this ends after at most
-        // (taken addresses + 1) reservations, even in a /64.
+        // Only a free address is tried, so this ends after (taken addresses + 1) steps and
+        // normally one reservation, even in a /64.
         for _ in 0..<count {
-            let record = AllocationRecord(address: candidate, attachment: attachment, pod: pod, created: now)
-            if try store.reserve(record) { return candidate }
+            if !taken.contains(candidate),
+               try store.reserve(AllocationRecord(address: candidate, attachment: attachment, pod: pod, created: now)) {
+                return candidate
+            }
             candidate = next(after: candidate, in: usable)
         }
         throw IPAMError.sliceExhausted(slice: slice)

@@ -52,9 +52,18 @@ extension DiskStore {
     /// `cnictl ipam gc`: frees every allocation whose recorded network namespace path no longer
     /// exists (`netnsExists` false) and returns the freed records. A record with an empty netns
     /// path is kept. Only meaningful where the runtime's netns paths are visible (the host's
-    /// mount namespace): elsewhere every path looks gone.
-    public func releaseOrphans(netnsExists: (String) -> Bool = { access($0, F_OK) == 0 }) throws -> [AllocationRecord] {
-        try release { !$0.pod.netns.isEmpty && !netnsExists($0.pod.netns) }
+    /// mount namespace): elsewhere every path looks gone. So when every allocation that has a
+    /// path would go, nothing is freed and `IPAMError.noNetnsVisible` is thrown, unless `force`.
+    public func releaseOrphans(force: Bool = false,
+                               netnsExists: (String) -> Bool = { access($0, F_OK) == 0 }) throws -> [AllocationRecord] {
+        try transaction(creating: false) { store in
+            let withPath = try store.contents().records.filter { !$0.pod.netns.isEmpty }
+            let orphans = withPath.filter { !netnsExists($0.pod.netns) }
+            guard force || orphans.isEmpty || orphans.count < withPath.count else {
+                throw IPAMError.noNetnsVisible(count: orphans.count)
+            }
+            return try remove(orphans, from: store)
+        }
     }
 
     /// Frees every allocation `shouldRelease` selects, in one transaction; returns the freed

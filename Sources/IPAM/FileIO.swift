@@ -38,25 +38,30 @@ enum FileIO {
     /// mix. With `durable`, the data is on disk before the rename (the directory entry is not:
     /// call `syncDirectory` once after a batch).
     static func replace(_ name: String, in directory: String, with contents: [UInt8], durable: Bool) throws {
-        let temporary = try writeTemporary(for: name, in: directory, contents: contents, durable: durable)
-        guard rename(temporary, directory + "/" + name) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw IPAMError.system(operation: "rename", path: directory + "/" + name, errno: code)
+        let file = try writeTemporary(for: name, in: directory, contents: contents)
+        do {
+            if durable { try file.sync() }
+            guard rename(file.path, directory + "/" + name) == 0 else {
+                throw IPAMError.system(operation: "rename", path: directory + "/" + name, errno: errno)
+            }
+        } catch {
+            unlink(file.path)
+            throw error
         }
     }
 
-    /// Creates `name` in `directory` with `contents`, durably, only if no file of that name exists.
-    /// The exclusive `link` is the reservation: of two writers, exactly one gets `true`, and the
-    /// file is never visible half-written. Returns `false` when the name is taken.
-    static func createExclusively(_ name: String, in directory: String, with contents: [UInt8]) throws -> Bool {
-        let temporary = try writeTemporary(for: name, in: directory, contents: contents, durable: true)
-        defer { unlink(temporary) }
-        guard link(temporary, directory + "/" + name) == 0 else {
-            if errno == EEXIST { return false }
+    /// Creates `name` in `directory` with `contents` only if no file of that name exists, and
+    /// returns it, written but not yet durable (`NewFile.sync`), or `nil` when the name is taken.
+    /// The exclusive `link` is the reservation: of two writers, exactly one gets the file, and it
+    /// is never visible half-written.
+    static func createExclusively(_ name: String, in directory: String, with contents: [UInt8]) throws -> NewFile? {
+        let file = try writeTemporary(for: name, in: directory, contents: contents)
+        defer { unlink(file.path) }
+        guard link(file.path, directory + "/" + name) == 0 else {
+            if errno == EEXIST { return nil }
             throw IPAMError.system(operation: "link", path: directory + "/" + name, errno: errno)
         }
-        return true
+        return NewFile(path: directory + "/" + name, fd: file.release())
     }
 
     /// Removes a file; `false` when it was not there.
@@ -105,24 +110,50 @@ enum FileIO {
         return names
     }
 
-    private static func writeTemporary(for name: String, in directory: String, contents: [UInt8],
-                                       durable: Bool) throws -> String {
+    private static func writeTemporary(for name: String, in directory: String, contents: [UInt8]) throws -> NewFile {
         let path = "\(directory)/\(temporaryPrefix)\(getpid()).\(name)"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IPAMError.system(operation: "create", path: path, errno: errno) }
-        var failure: IPAMError?
+        let file = NewFile(path: path, fd: fd)
         var written = 0
-        while written < contents.count, failure == nil {
+        while written < contents.count {
             let count = contents.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            if count < 0, errno != EINTR { failure = .system(operation: "write", path: path, errno: errno) }
+            if count < 0, errno != EINTR {
+                let code = errno
+                unlink(path)
+                throw IPAMError.system(operation: "write", path: path, errno: code)
+            }
             if count > 0 { written += count }
         }
-        if failure == nil, durable, fsync(fd) != 0 { failure = .system(operation: "fsync", path: path, errno: errno) }
-        close(fd)
-        if let failure {
-            unlink(path)
-            throw failure
-        }
-        return path
+        return file
+    }
+}
+
+/// A file this process just wrote, still open. Closed when the value goes away.
+final class NewFile {
+    /// Its name in the directory.
+    let path: String
+    private var fd: Int32
+
+    init(path: String, fd: Int32) {
+        self.path = path
+        self.fd = fd
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Makes the contents durable, and for a file `createExclusively` named, its name too: the
+    /// `link` that named it changed the file's own inode (its link count) in the same journal
+    /// transaction as the directory entry, and `fsync` of the file commits that transaction
+    /// (ext4, xfs and btrfs, where `/var/lib/cni` lives). One fsync per record, no directory
+    /// fsync, and none needed under the store's lock.
+    func sync() throws {
+        guard fsync(fd) == 0 else { throw IPAMError.system(operation: "fsync", path: path, errno: errno) }
+    }
+
+    /// Hands the descriptor over (this value no longer closes it).
+    fileprivate func release() -> Int32 {
+        defer { fd = -1 }
+        return fd
     }
 }

@@ -21,6 +21,9 @@ public enum IPAMError: Error, Equatable, Sendable {
     case lockTimeout(path: String, seconds: Double)
     /// A container-ID prefix given to `release(containerIDPrefix:)` names more than one container.
     case ambiguousContainerID(prefix: String, candidates: [String])
+    /// None of the `count` allocations' network namespace paths is visible: the caller probably
+    /// runs in another mount namespace than the runtime, so freeing them all is refused.
+    case noNetnsVisible(count: Int)
     /// A system call on `path` failed.
     case system(operation: String, path: String, errno: Int32)
     /// A record could not be encoded as JSON (a bug, not an environment problem).
@@ -46,6 +49,9 @@ extension IPAMError: CustomStringConvertible {
         case .ambiguousContainerID(let prefix, let candidates):
             "container ID prefix \"\(prefix)\" matches \(candidates.count) containers: "
                 + candidates.prefix(5).joined(separator: ", ") + (candidates.count > 5 ? ", ..." : "")
+        case .noNetnsVisible(let count):
+            "none of the network namespace paths of the \(count) allocations is visible here (another mount namespace than the runtime's?): "
+                + "nothing released; run this on the host, or pass --force to release them all"
         case .system(let operation, let path, let code):
             "\(operation) \(path): \(String(cString: strerror(code)))"
         case .encodingFailed(let reason):

@@ -14,26 +14,36 @@ import Glibc
 /// any we see is a killed writer's leftover and is removed. Other names are ignored.
 final class StoreDirectory: AllocationStore {
     let path: String
-    /// Set when a directory entry changed, so the transaction ends with one `fsync` of the
-    /// directory instead of one per change.
-    private(set) var changed = false
+    /// Set when an address file was removed, so the transaction ends with one `fsync` of the
+    /// directory instead of one per removal.
+    private(set) var removedEntries = false
+    /// The records this transaction created, to be made durable once the lock is released.
+    private(set) var newFiles: [NewFile] = []
+    /// The address files as this transaction knows them: read once, then kept up to date.
+    private var listing: [(address: IPAddress, name: String)]?
 
     init(path: String) {
         self.path = path
     }
 
-    /// The address files, by address. Removes leftover temporary files on the way.
+    /// The address files, by address (the directory is read once per transaction). Removes
+    /// leftover temporary files on the way.
     func addressFiles() throws -> [(address: IPAddress, name: String)] {
-        guard let names = try FileIO.entries(of: path) else { return [] }
+        if let listing { return listing }
         var files: [(address: IPAddress, name: String)] = []
-        for name in names {
+        for name in try FileIO.entries(of: path) ?? [] {
             if name.hasPrefix(FileIO.temporaryPrefix) {
-                if try FileIO.remove(path + "/" + name) { changed = true }
+                try FileIO.remove(path + "/" + name)
             } else if let address = IPAddress(name) {
                 files.append((address, name))
             }
         }
+        listing = files
         return files
+    }
+
+    func takenAddresses() throws -> Set<IPAddress> {
+        Set(try addressFiles().map(\.address))
     }
 
     /// Every record, sorted by address, and every address file that is not a record.
@@ -83,25 +93,28 @@ final class StoreDirectory: AllocationStore {
 
     func reserve(_ record: AllocationRecord) throws -> Bool {
         let contents = try RecordFile.encode(record)
-        guard try FileIO.createExclusively(record.address.description, in: path, with: contents) else {
-            return false
-        }
-        changed = true
+        let name = record.address.description
+        guard let file = try FileIO.createExclusively(name, in: path, with: contents) else { return false }
+        newFiles.append(file)
+        listing = try addressFiles() + [(record.address, name)]
         // The marker is only a hint (a lost or torn marker restarts the search at the slice's
         // start; the exclusive create still guards every address), so it skips the fsync.
         try FileIO.replace(Self.markerName(record.address.family), in: path,
-                           with: Array(record.address.description.utf8), durable: false)
+                           with: Array(name.utf8), durable: false)
         return true
     }
 
     func release(_ address: IPAddress) throws {
-        if try FileIO.remove(path + "/" + address.description) { changed = true }
+        for file in try addressFiles() where file.address == address && file.name == address.description {
+            _ = try remove(file)
+        }
     }
 
     /// Removes the file of `file`, whatever its name's spelling; `true` when it existed.
     func remove(_ file: (address: IPAddress, name: String)) throws -> Bool {
         let removed = try FileIO.remove(path + "/" + file.name)
-        if removed { changed = true }
+        if removed { removedEntries = true }
+        listing = try addressFiles().filter { $0.name != file.name }
         return removed
     }
 

@@ -20,6 +20,9 @@ public struct Link: Hashable, Sendable {
     public var isUp: Bool
     /// Carrier present (`IFF_LOWER_UP`): for a veth, both ends are up.
     public var hasCarrier: Bool
+    /// Operationally up (`IFF_RUNNING`): the kernel's link watcher has processed the carrier and
+    /// attached the device's queueing discipline; until then packets sent through it are dropped.
+    public var isRunning: Bool
     /// The driver kind (`IFLA_INFO_KIND`): `"veth"`, `"vxlan"`, `"bridge"`; `nil` for physical
     /// devices and `lo`.
     public var kind: String?
@@ -31,14 +34,15 @@ public struct Link: Hashable, Sendable {
 
     /// A link value; every property as documented on the type.
     public init(index: Int32, name: String, mac: MACAddress? = nil, mtu: Int, isUp: Bool,
-                hasCarrier: Bool = false, kind: String? = nil, masterIndex: Int32? = nil,
-                parentIndex: Int32? = nil) {
+                hasCarrier: Bool = false, isRunning: Bool = false, kind: String? = nil,
+                masterIndex: Int32? = nil, parentIndex: Int32? = nil) {
         self.index = index
         self.name = name
         self.mac = mac
         self.mtu = mtu
         self.isUp = isUp
         self.hasCarrier = hasCarrier
+        self.isRunning = isRunning
         self.kind = kind
         self.masterIndex = masterIndex
         self.parentIndex = parentIndex
@@ -59,6 +63,7 @@ enum LinkParser {
                     mtu: Int(rtnl_link_get_mtu(object)),
                     isUp: flags & UInt32(IFF_UP.rawValue) != 0,
                     hasCarrier: flags & UInt32(IFF_LOWER_UP.rawValue) != 0,
+                    isRunning: flags & UInt32(IFF_RUNNING.rawValue) != 0,
                     kind: rtnl_link_get_type(object).map { String(cString: $0) },
                     masterIndex: master > 0 ? master : nil,
                     parentIndex: parent > 0 ? Int32(parent) : nil)

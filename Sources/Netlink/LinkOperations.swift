@@ -119,6 +119,17 @@ extension NetlinkHandle {
         }
     }
 
+    /// Deletes the link with interface index `index` (for a veth, both ends): exactly the device
+    /// that index names, never one that took its name later. `ip link del dev NAME` by index.
+    /// Throws `isNotFound` when no link has that index.
+    public func deleteLink(index: Int32) throws {
+        try perform({ _ in "link del index \(index)" }) { socket throws(SocketFailure) in
+            let link = LinkParser.allocate()
+            rtnl_link_set_ifindex(link.raw, index)
+            try socket.execute(Message { rtnl_link_build_delete_request(link.raw, $0) })
+        }
+    }
+
     /// One RTM_NEWLINK request that finds the device by name (IFLA_IFNAME) and applies what
     /// `configure` sets on the change object.
     private func change(_ name: String, _ operation: String, _ configure: (OpaquePointer) -> Void) throws {

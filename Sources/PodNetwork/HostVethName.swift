@@ -1,26 +1,47 @@
-/// The host end of a pod's veth pair is named from the container ID alone, so DEL finds it
-/// without the pod's network namespace (which may already be gone): `trl` followed by 11 hex
-/// characters of a 64-bit FNV-1a hash of the ID. 44 bits keep collisions negligible for any
-/// realistic number of pods on a node while the name stays within IFNAMSIZ (15 bytes).
+import IPAM
+import NetworkModel
+
+/// The host end of a pod's veth pair is named from its attachment, the container ID and the
+/// interface name inside the pod, so DEL finds it without the pod's network namespace (which may
+/// already be gone) and two attachments of one container (`eth0`, and `net1` as Multus adds)
+/// get two veths: `trl` followed by 11 hex characters of a 64-bit FNV-1a hash of the ID, a NUL
+/// byte and the interface name. 44 bits keep collisions negligible for any realistic number of
+/// pods on a node while the name stays within IFNAMSIZ (15 bytes).
 public enum HostVethName {
     /// The interface-name prefix every host veth of Trellis carries.
     public static let prefix = "trl"
 
-    /// The host veth name for `containerID`.
-    public static func forContainer(_ containerID: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in containerID.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
+    /// The host veth name for `attachment`.
+    public static func forAttachment(_ attachment: AttachmentID) -> String {
+        let hash = FNV1a.hash64(Array(attachment.containerID.utf8) + [0] + Array(attachment.ifname.utf8))
         let hex = String(hash, radix: 16)
         let padded = String(repeating: "0", count: 16 - hex.count) + hex
         return prefix + padded.prefix(11)
     }
 
-    /// True for names `forContainer` makes: the prefix and 11 lower-case hex digits.
+    /// True for names `forAttachment` makes: the prefix and 11 lower-case hex digits.
     public static func isHostVethName(_ name: String) -> Bool {
         let hex = name.dropFirst(prefix.count)
         return name.hasPrefix(prefix) && hex.count == 11 && hex.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
+}
+
+/// One host veth as the kernel showed it: its name and interface index. Deleting by index
+/// removes exactly the device that was seen, never a successor that got the same name since
+/// (a fast DEL then ADD of the same attachment): the kernel does not reuse an index until its
+/// counter wraps.
+public struct HostVeth: Hashable, Sendable, CustomStringConvertible {
+    /// `trl…`.
+    public var name: String
+    /// The interface index in the node's network namespace.
+    public var index: Int32
+
+    /// Memberwise initialiser.
+    public init(name: String, index: Int32) {
+        self.name = name
+        self.index = index
+    }
+
+    /// `NAME (index N)`.
+    public var description: String { "\(name) (index \(index))" }
 }

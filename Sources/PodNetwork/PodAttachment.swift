@@ -24,8 +24,11 @@ public struct PodAttachment: Hashable, Sendable {
         self.mtu = mtu
     }
 
-    /// The host end of the veth pair (`trl…`), derived from the container ID.
-    public var hostInterfaceName: String { HostVethName.forContainer(containerID) }
+    /// The attachment's identity: the container ID and the interface name.
+    public var attachment: AttachmentID { AttachmentID(containerID: containerID, ifname: interfaceName) }
+
+    /// The host end of the veth pair (`trl…`), derived from the container ID and interface name.
+    public var hostInterfaceName: String { HostVethName.forAttachment(attachment) }
 
     /// The routes the pod needs: per family, the gateway as an on-link host route and the
     /// default route through it.

@@ -11,8 +11,11 @@ public enum PodNetworkError: Error, CustomStringConvertible {
     case sysctl(key: String, errno: Int32)
     /// The pod's network namespace could not be entered.
     case namespaceUnavailable(path: String, underlying: any Error)
-    /// The host veth name is already taken: another attachment of this container, or a leftover.
+    /// The host veth name is already taken: a previous ADD of this attachment, or a leftover.
     case hostInterfaceExists(name: String, containerID: String)
+    /// A just-created veth end reads back without a MAC address, so the pod's gateway neighbour
+    /// cannot be made (a wiring failure, not a CHECK finding).
+    case missingMAC(interface: String)
     /// CHECK found the pod's wiring different from what ADD made; one finding per difference.
     case checkFailed([String])
 
@@ -23,6 +26,7 @@ public enum PodNetworkError: Error, CustomStringConvertible {
         case .namespaceUnavailable(let path, let underlying): "network namespace \(path): \(underlying)"
         case .hostInterfaceExists(let name, let containerID):
             "host interface \(name) already exists (container \(containerID) is already attached, or a previous attachment was not removed)"
+        case .missingMAC(let interface): "\(interface) has no MAC address"
         case .checkFailed(let findings): "pod network check failed: " + findings.joined(separator: "; ")
         }
     }

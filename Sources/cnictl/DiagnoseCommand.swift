@@ -90,7 +90,7 @@ struct Diagnosis {
         for record in corrupt { add("pod", "corrupt allocation record \(record.path): \(record.reason)") }
         let routes = Set((try? handle.routes())?.map(\.destination) ?? []) .union((try? handle.routes(family: .v6))?.map(\.destination) ?? [])
         for record in records {
-            let veth = HostVethName.forContainer(record.attachment.containerID)
+            let veth = HostVethName.forAttachment(record.attachment)
             if !node.podCIDRs.contains(where: { $0.contains(record.address) }) {
                 add("pod", "\(record.summary) is outside this node's slice")
             }

@@ -17,6 +17,15 @@ struct PluginLog {
     func info(_ message: @autoclosure () -> String) { write(.info, message()) }
     func error(_ message: @autoclosure () -> String) { write(.error, message()) }
 
+    /// Runs `body`; when it throws, logs "`what` failed: ERROR" and rethrows, so every failure
+    /// reaches the log on the node and not only the runtime's.
+    func failures<T>(of what: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            self.error("\(what()) failed: \(error)")
+            throw error
+        }
+    }
+
     private func write(_ severity: NetworkConfig.LogLevel, _ message: String) {
         guard severity.isAtLeast(level) else { return }
         let line = "\(Date().formatted(.iso8601)) \(severity.rawValue) [\(getpid())] \(message)\n"

@@ -25,7 +25,7 @@ extension IPAMError: CNIErrorConvertible {
         case .invalidNetworkName, .invalidRanges: CNIError(.invalidNetworkConfig, description)
         case .sliceExhausted: CNIError(.plugin(TrellisErrorCode.sliceExhausted), description)
         case .nodeInfoCorrupt: CNIError(.plugin(TrellisErrorCode.nodeRecordCorrupt), description)
-        case .system, .encodingFailed, .ambiguousContainerID: CNIError(.ioFailure, description)
+        case .system, .encodingFailed, .ambiguousContainerID, .noNetnsVisible: CNIError(.ioFailure, description)
         }
     }
 }
@@ -33,7 +33,7 @@ extension IPAMError: CNIErrorConvertible {
 extension PodNetworkError: CNIErrorConvertible {
     public var cniError: CNIError {
         switch self {
-        case .netlink, .sysctl, .hostInterfaceExists: CNIError(.plugin(TrellisErrorCode.wiringFailed), description)
+        case .netlink, .sysctl, .hostInterfaceExists, .missingMAC: CNIError(.plugin(TrellisErrorCode.wiringFailed), description)
         case .namespaceUnavailable: CNIError(.plugin(TrellisErrorCode.namespaceUnavailable), description)
         case .checkFailed: CNIError(.plugin(TrellisErrorCode.checkFailed), description)
         }

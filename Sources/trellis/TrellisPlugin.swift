@@ -1,4 +1,5 @@
 import CNI
+import NetworkModel
 import FoundationEssentials
 import IPAM
 import PodNetwork
@@ -11,34 +12,50 @@ struct TrellisPlugin: CNIPlugin {
 
     /// ADD: reserve one address per family, wire the pod, and release the reservation again when
     /// wiring fails, so a failed ADD leaves nothing behind. A repeated ADD of a wired attachment
-    /// rewires it with the same addresses.
+    /// rewires it with the same addresses. Every failure is logged with its reason.
     func add(_ request: AttachmentRequest) throws -> CNIResult {
         let log = PluginLog(config: request.config)
-        let slice = try NodeSlice(config: request.config)
-        let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
         let attachment = request.attachment.ipamAttachment
-        let pod = PodMetadata(namespace: request.args.podNamespace, name: request.args.podName, netns: request.netns)
-        let addresses = try store.allocate(for: attachment, pod: pod, ranges: slice.ranges)
-        let spec = PodAttachment(containerID: attachment.containerID, interfaceName: attachment.ifname,
-                                 namespacePath: request.netns, addresses: addresses, mtu: slice.mtu)
-        do {
-            let wired = try wireReplacingLeftover(spec)
-            log.info("ADD \(attachment.containerID)/\(attachment.ifname): \(addresses.map(\.description).joined(separator: ", ")) on \(wired.hostInterfaceName)")
-            return CNIResult(wired: wired, addresses: addresses, dns: request.config.dns)
-        } catch {
-            _ = try? store.release(containerID: attachment.containerID, ifname: attachment.ifname)
-            log.error("ADD \(attachment.containerID)/\(attachment.ifname) failed, released \(addresses.map(\.description)): \(error)")
-            throw error
+        return try log.failures(of: "ADD \(attachment.containerID)/\(attachment.ifname)") {
+            let slice = try NodeSlice(config: request.config)
+            let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
+            let pod = PodMetadata(namespace: request.args.podNamespace, name: request.args.podName, netns: request.netns)
+            let addresses = try store.allocate(for: attachment, pod: pod, ranges: slice.ranges)
+            let spec = PodAttachment(containerID: attachment.containerID, interfaceName: attachment.ifname,
+                                     namespacePath: request.netns, addresses: addresses, mtu: slice.mtu)
+            do {
+                let wired = try wireReplacingLeftover(spec)
+                log.info("ADD \(attachment.containerID)/\(attachment.ifname): \(addresses.map(\.description).joined(separator: ", ")) on \(wired.hostInterfaceName)")
+                return CNIResult(wired: wired, addresses: addresses, dns: request.config.dns)
+            } catch {
+                releaseAfterFailedWiring(attachment, addresses, in: store, log: log)
+                throw error
+            }
         }
     }
 
-    /// A host veth that already exists for this container is a previous ADD's (repeated, or
-    /// killed part-way): remove it and wire afresh rather than fail.
+    /// Frees what a failed ADD reserved. When that fails too, the reservation stays and is said
+    /// so in the log: the attachment's next ADD gets the same addresses back, and GC (or
+    /// `cnictl ipam gc`) frees them when the runtime gives up on it.
+    private func releaseAfterFailedWiring(_ attachment: AttachmentID, _ addresses: [IPAddress], in store: DiskStore, log: PluginLog) {
+        let held = addresses.map(\.description).joined(separator: ", ")
+        do {
+            try store.release(containerID: attachment.containerID, ifname: attachment.ifname)
+            log.info("ADD \(attachment.containerID)/\(attachment.ifname): wiring failed, released \(held)")
+        } catch {
+            log.error("ADD \(attachment.containerID)/\(attachment.ifname): wiring failed and \(held) could not be released (\(error)); "
+                      + "the next ADD of this attachment reuses them, GC frees them")
+        }
+    }
+
+    /// A host veth that already exists for this attachment is a previous ADD's (repeated, or
+    /// killed part-way, or a DEL's veth its reaper has not deleted yet): remove it and wire
+    /// afresh rather than fail.
     private func wireReplacingLeftover(_ spec: PodAttachment) throws -> WiredPod {
         do {
             return try wiring.add(spec)
         } catch PodNetworkError.hostInterfaceExists {
-            try wiring.remove(containerID: spec.containerID)
+            try wiring.remove(spec.attachment)
             return try wiring.add(spec)
         }
     }
@@ -64,36 +81,41 @@ struct TrellisPlugin: CNIPlugin {
                                        namespacePath: request.netns, addresses: held, mtu: slice.mtu))
     }
 
-    /// DEL: hand the veth to the reaper (or delete it inline when the reaper cannot start),
-    /// then release the address. Succeeds when the netns, the veth or the reservation are
-    /// already gone.
+    /// DEL: hand the veth, as seen now (name and index), to the reaper (or delete it inline when
+    /// the reaper cannot start), then release the address. Succeeds when the netns, the veth or
+    /// the reservation are already gone.
     func del(_ request: DetachmentRequest) throws {
         let log = PluginLog(config: request.config)
         let attachment = request.attachment.ipamAttachment
-        if let hostInterface = try wiring.existingHostInterface(containerID: attachment.containerID),
-           !VethReaper.start(deleting: hostInterface) {
-            try wiring.removeHostInterface(named: hostInterface)
+        try log.failures(of: "DEL \(attachment.containerID)/\(attachment.ifname)") {
+            if let veth = try wiring.existingHostVeth(of: attachment), !VethReaper.start(deleting: veth) {
+                try wiring.remove(veth)
+            }
+            let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
+            let released = try store.release(containerID: attachment.containerID, ifname: attachment.ifname)
+            log.info("DEL \(attachment.containerID)/\(attachment.ifname): released \(released.map(\.description))")
         }
-        let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
-        let released = try store.release(containerID: attachment.containerID, ifname: attachment.ifname)
-        log.info("DEL \(attachment.containerID)/\(attachment.ifname): released \(released.map(\.description))")
     }
 
-    /// GC: release every reservation whose attachment the runtime no longer lists, and remove
-    /// its host veth if one is left. A GC that lists nothing (no key at all) releases nothing.
+    /// GC: release every reservation whose attachment the runtime no longer lists, then remove
+    /// every Trellis host veth no remaining reservation owns (theirs, and orphans nobody else
+    /// would sweep). A GC that lists nothing (no key at all) changes nothing.
     func gc(_ request: NetworkRequest) throws {
         let log = PluginLog(config: request.config)
-        let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
         guard let listed = request.config.validAttachments else {
             log.info("GC without cni.dev/valid-attachments: nothing released")
             return
         }
-        let valid = Set(listed.map(\.ipamAttachment))
-        let released = try store.gc(keeping: valid)
-        for containerID in Set(released.map(\.attachment.containerID)) {
-            try wiring.remove(containerID: containerID)
+        try log.failures(of: "GC") {
+            let store = try DiskStore(dataDir: request.config.dataDir, network: request.config.name)
+            let valid = Set(listed.map(\.ipamAttachment))
+            let done = try wiring.collectGarbage(in: store) { try $0.gc(keeping: valid) }
+            log.info("GC: released \(done.released.map { "\($0.address) (\($0.attachment.containerID)/\($0.attachment.ifname))" }), "
+                     + "removed veths \(done.removedVeths.map(\.description))")
+            if !done.corrupt.isEmpty {
+                log.error("GC: \(done.corrupt.count) unreadable records in \(store.directory); no veth removed while their holders are unknown")
+            }
         }
-        log.info("GC: released \(released.map { "\($0.address) (\($0.attachment.containerID))" })")
     }
 
     /// STATUS: ready once the node's slice is known (node.json written by the agent, or a

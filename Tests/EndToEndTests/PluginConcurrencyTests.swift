@@ -65,4 +65,73 @@ import TestSupport
             #expect(try node.hostVeths().count == 2)
         }
     }
+
+    /// A runtime's restart or retry: DEL and at once ADD of the same attachment. The DEL's
+    /// detached reaper must never delete the veth the ADD made.
+    @Test func delThenImmediateAddTwoHundredTimesAlwaysEndsWiredAndReachable() throws {
+        try withPluginNode { node, pods in
+            let id = containerID(400)
+            var add = try node.run("ADD", containerID: id, netns: pods[0].path)
+            try #require(add.exitCode == 0, "\(add.text)")
+            var unreachable: [String] = []
+            for round in 1...200 {
+                let del = try node.run("DEL", containerID: id, netns: pods[0].path)
+                add = try node.run("ADD", containerID: id, netns: pods[0].path)
+                try #require(del.exitCode == 0 && add.exitCode == 0, "round \(round): \(del.text) \(add.text)")
+                let address = add.addresses.first ?? "none"
+                if !node.canPing(address) {
+                    let state = (try? node.namespace.exec(["ip", "-br", "link"])) ?? "?"
+                    unreachable.append("round \(round) \(address) (\(add.text)) then \(node.canPing(address) ? "reachable" : "still unreachable"): \(state)")
+                }
+            }
+            #expect(unreachable.isEmpty, "rounds whose pod was not reachable after ADD: \(unreachable)")
+            Thread.sleep(forTimeInterval: 0.2)  // the last reapers have long finished
+            #expect(try node.hostVeths().count == 1)
+            #expect(node.canPing(add.addresses.first ?? "none"), "the last ADD's pod is still wired")
+        }
+    }
+
+    @Test func vethsNoAllocationOwnsAreRemovedByGCAndByCnictl() throws {
+        try withPluginNode { node, pods in
+            let id = containerID(500)
+            let add = try node.run("ADD", containerID: id, netns: pods[0].path, config: node.config(version: "1.1.0"))
+            try #require(add.exitCode == 0, "\(add.text)")
+            let live = try node.hostVeths()
+
+            let orphan = try node.makeOrphanVeth("trl0123456789a")
+            let gc = try node.run("GC", config: node.config(version: "1.1.0", ["cni.dev/valid-attachments": [["containerID": id, "ifname": "eth0"]]]))
+            #expect(gc.exitCode == 0, "\(gc.text)")
+            #expect(try node.hostVeths() == live, "GC removed \(orphan) and kept the pod's veth")
+
+            let another = try node.makeOrphanVeth("trl0123456789b")
+            let output = try node.cnictlIPAM(["gc"])
+            #expect(output.contains("removed host veth \(another)"), "\(output)")
+            #expect(try node.hostVeths() == live)
+            #expect(try node.allocations().count == 1, "the live pod keeps its address")
+            #expect(node.canPing(add.addresses.first ?? "none"))
+        }
+    }
+
+    @Test func cnictlGCThatSeesNoNetnsRefusesUnlessForced() throws {
+        try withPluginNode(pods: 2) { node, pods in
+            for (i, pod) in pods.enumerated() {
+                #expect(try node.run("ADD", containerID: containerID(600 + i), netns: pod.path).exitCode == 0)
+            }
+            // A mount namespace of its own with an empty /run/netns: no pod's netns path is visible.
+            let blind = ["unshare", "--mount", "sh", "-c", "mount -t tmpfs tmpfs /run/netns && exec \"$0\" \"$@\""]
+            #expect {
+                try node.cnictlIPAM(["gc"], prefix: blind)
+            } throws: { error in
+                guard let failure = error as? CommandError else { return false }
+                return failure.status != 0 && failure.stderr.contains("--force")
+            }
+            #expect(try node.allocations().count == 2, "nothing was released")
+            #expect(try node.hostVeths().count == 2, "no veth was removed")
+
+            let forced = try node.cnictlIPAM(["gc", "--force"], prefix: blind)
+            #expect(forced.contains("released"), "\(forced)")
+            #expect(try node.allocations().isEmpty)
+            #expect(try node.hostVeths().isEmpty, "their veths go with them")
+        }
+    }
 }

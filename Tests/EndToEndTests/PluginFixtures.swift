@@ -2,9 +2,11 @@ import Foundation
 import TestSupport
 
 /// Runs `body` with a fresh plugin node and `pods` pod namespaces, all removed afterwards.
+/// Throws `StaleBinary` first when the plugin is older than its sources.
 func withPluginNode<T>(pods: Int = 1, dualStack: Bool = false, writeNodeInfo: Bool = true,
                        _ body: (PluginNode, [TestNamespace]) throws -> T) throws -> T {
-    try withTestNamespaces(count: pods + 1) { namespaces in
+    try PluginProcess.verifyPluginFresh()
+    return try withTestNamespaces(count: pods + 1) { namespaces in
         let node = try PluginNode(namespace: namespaces[0], dualStack: dualStack, writeNodeInfo: writeNodeInfo)
         return try body(node, Array(namespaces.dropFirst()))
     }

@@ -108,4 +108,43 @@ import TestSupport
             #expect(node.canPing(second.addresses[0]))
         }
     }
+
+    @Test func twoAttachmentsOfOneContainerAreWiredAndFreedEachOnItsOwn() throws {
+        try withPluginNode { node, pods in
+            let id = containerID(6)
+            let config = node.config(version: "1.1.0")
+            let eth0 = try node.run("ADD", containerID: id, netns: pods[0].path, ifname: "eth0", config: config)
+            let net1 = try node.run("ADD", containerID: id, netns: pods[0].path, ifname: "net1", config: config)
+            try #require(eth0.exitCode == 0 && net1.exitCode == 0, "\(eth0.text) \(net1.text)")
+            let (first, second) = (try #require(eth0.addresses.first), try #require(net1.addresses.first))
+            #expect(first != second)
+            #expect(try node.hostVeths().count == 2, "one host veth per attachment")
+            #expect(node.canPing(first) && node.canPing(second))
+
+            let del = try node.run("DEL", containerID: id, netns: pods[0].path, ifname: "net1", config: config)
+            #expect(del.exitCode == 0, "\(del.text)")
+            #expect(try eventually(within: .seconds(2)) { try node.hostVeths().count == 1 }, "net1's veth goes")
+            #expect(try node.allocations().map(\.attachment.ifname) == ["eth0"])
+            #expect(node.canPing(first), "eth0 keeps working")
+
+            let again = try node.run("ADD", containerID: id, netns: pods[0].path, ifname: "net1", config: config)
+            try #require(again.exitCode == 0, "\(again.text)")
+            let gc = try node.run("GC", config: node.config(version: "1.1.0", ["cni.dev/valid-attachments": [["containerID": id, "ifname": "eth0"]]]))
+            #expect(gc.exitCode == 0, "\(gc.text)")
+            #expect(try node.allocations().map(\.attachment.ifname) == ["eth0"], "GC listing only eth0 frees net1")
+            #expect(try node.hostVeths().count == 1)
+            #expect(try pods[0].json(["ip", "-j", "link", "show"]).compactMap { $0["ifname"] as? String }.sorted() == ["eth0", "lo"])
+            #expect(node.canPing(first))
+        }
+    }
+
+    @Test func failedAddIsLoggedWithItsReason() throws {
+        try withPluginNode(writeNodeInfo: false) { node, pods in
+            let add = try node.run("ADD", containerID: containerID(7), netns: pods[0].path)
+            #expect(add.errorCode == 11, "no node.json yet: try again later")
+            let log = try String(contentsOfFile: node.root.appendingPathComponent("trellis.log").path, encoding: .utf8)
+            #expect(log.contains("ERROR") && log.contains("ADD \(containerID(7))/eth0 failed") && log.contains("node.json") ||
+                    log.contains("does not exist"), "\(log)")
+        }
+    }
 }

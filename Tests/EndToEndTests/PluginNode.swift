@@ -63,6 +63,23 @@ final class PluginNode {
         return links.compactMap { $0["ifname"] as? String }.filter { $0.hasPrefix("trl") }.sorted()
     }
 
+    /// Runs `cnictl ipam ARGUMENTS --data-dir DATADIR` in the node's namespace (after checking
+    /// that the binary is not older than the sources) and returns its stdout; throws
+    /// `CommandError` (exit status, stderr) when it fails. `prefix` runs before it, e.g.
+    /// `unshare -m ...` for another mount namespace.
+    @discardableResult
+    func cnictlIPAM(_ arguments: [String], prefix: [String] = []) throws -> String {
+        try PluginProcess.verifyFresh(PluginProcess.cnictl)
+        return try namespace.exec(prefix + [PluginProcess.cnictl, "ipam"] + arguments + ["--data-dir", dataDir])
+    }
+
+    /// Creates a veth pair in the node whose host end has a Trellis name but no allocation (as a
+    /// crash between steps leaves one); returns that name.
+    func makeOrphanVeth(_ name: String) throws -> String {
+        try namespace.exec(["ip", "link", "add", name, "type", "veth", "peer", "name", "peer-" + name.suffix(8)])
+        return name
+    }
+
     /// True when one ICMP echo from the node to `address` is answered within a second.
     func canPing(_ address: String) -> Bool {
         (try? namespace.exec(["ping", "-c", "1", "-W", "1", address])) != nil

@@ -11,6 +11,32 @@ struct PluginProcess {
 
     /// The `trellis` plugin under test.
     static let trellis = binDir + "/trellis"
+    /// The operator's CLI under test.
+    static let cnictl = binDir + "/cnictl"
+
+    /// The package's `Sources` directory.
+    static let sourcesDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources").path
+
+    /// Throws `StaleBinary` unless `binary` is newer than every file of the modules it is built
+    /// from (directories under `Sources`; all of them when `nil`): end-to-end tests run the
+    /// release binaries, and `swift test` alone must not pass on one built before the last change.
+    static func verifyFresh(_ binary: String, modules: [String]? = nil) throws {
+        let files = FileManager.default
+        let built = try files.attributesOfItem(atPath: binary)[.modificationDate] as? Date ?? .distantPast
+        for module in try modules ?? files.contentsOfDirectory(atPath: sourcesDir) {
+            let root = sourcesDir + "/" + module
+            for case let file as String in files.enumerator(atPath: root) ?? NSEnumerator() {
+                let changed = try files.attributesOfItem(atPath: root + "/" + file)[.modificationDate] as? Date ?? .distantPast
+                if changed > built { throw StaleBinary(binary: binary, source: root + "/" + file) }
+            }
+        }
+    }
+
+    /// `verifyFresh` for the plugin: its own modules.
+    static func verifyPluginFresh() throws {
+        try verifyFresh(trellis, modules: ["trellis", "CNI", "IPAM", "PodNetwork", "Netlink", "CNetlink"])
+    }
 
     /// What one invocation printed and returned.
     struct Output {
@@ -63,6 +89,14 @@ struct PluginProcess {
         /// SIGKILL, as when the runtime or the OOM killer ends the plugin mid-way.
         func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
+}
+
+/// A release binary older than a source it is built from.
+struct StaleBinary: Error, CustomStringConvertible {
+    let binary: String
+    let source: String
+
+    var description: String { "\(binary) is older than \(source): run `make release` (or `make test`)" }
 }
 
 /// The CNI variables for one verb on one attachment.

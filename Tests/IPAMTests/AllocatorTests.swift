@@ -49,6 +49,15 @@ import Testing
         #expect(try allocate(store, "b", ["10.0.0.0/29"]) == [ip("10.0.0.2")])
     }
 
+    @Test func takenAddressesAfterTheMarkerCostNoReservationAttempt() throws {
+        let store = InMemoryStore()
+        for i in 1...50 { _ = try allocate(store, "long-lived-\(i)", ["10.0.0.0/24"]) }
+        store.last[.v4] = ip("10.0.0.254")  // the search wraps onto the 50 long-lived pods
+        let attempts = store.reservations
+        #expect(try allocate(store, "new", ["10.0.0.0/24"]) == [ip("10.0.0.51")])
+        #expect(store.reservations - attempts == 1, "only the free address is tried")
+    }
+
     @Test func markerOutsideTheSliceRestartsAtTheFirstAddress() throws {
         let store = InMemoryStore()
         store.last[.v4] = ip("10.9.9.9")

@@ -173,6 +173,19 @@ import Testing
         }
     }
 
+    @Test func orphanReleaseRefusesWhenNoNetnsIsVisibleUnlessForced() throws {
+        try withTemporaryDirectory { dir in
+            let store = try DiskStore(dataDir: dir, network: "trellis")
+            for id in ["a", "b"] {
+                _ = try store.allocate(for: attachment(id), pod: PodMetadata(netns: dir + "/netns-" + id), ranges: v4)
+            }
+            #expect(throws: IPAMError.noNetnsVisible(count: 2)) { try store.releaseOrphans() }
+            #expect(try store.list().records.count == 2, "nothing was released")
+            #expect(try store.releaseOrphans(force: true).map(\.attachment.containerID) == ["a", "b"])
+            #expect(try store.list().records.isEmpty)
+        }
+    }
+
     @Test func listingAMissingStoreIsEmptyAndCreatesNothing() throws {
         try withTemporaryDirectory { dir in
             let store = try DiskStore(dataDir: dir, network: "trellis")

@@ -5,8 +5,9 @@ import Testing
 @Suite struct FileIOTests {
     @Test func exclusiveCreateOfATakenNameChangesNothingAndLeavesNoTemporaryFile() throws {
         try withTemporaryDirectory { dir throws in
-            #expect(try FileIO.createExclusively("10.0.0.1", in: dir, with: Array("first".utf8)))
-            #expect(try !FileIO.createExclusively("10.0.0.1", in: dir, with: Array("second".utf8)))
+            let created = try #require(try FileIO.createExclusively("10.0.0.1", in: dir, with: Array("first".utf8)))
+            try created.sync()
+            #expect(try FileIO.createExclusively("10.0.0.1", in: dir, with: Array("second".utf8)) == nil)
             #expect(try FileIO.read(dir + "/10.0.0.1") == Array("first".utf8))
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["10.0.0.1"])
         }

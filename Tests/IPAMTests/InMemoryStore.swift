@@ -19,6 +19,8 @@ final class InMemoryStore: AllocationStore {
         records.values.filter { $0.attachment == attachment }.map(\.address)
     }
 
+    func takenAddresses() throws -> Set<IPAddress> { unreadable.union(records.keys) }
+
     func lastReserved(_ family: IPFamily) throws -> IPAddress? { last[family] }
 
     func reserve(_ record: AllocationRecord) throws -> Bool {
