@@ -185,20 +185,22 @@ public final class KernelDatapath: NodeDatapath {
 
     /// Loads the masquerade table when the kernel's differs from what was loaded last (or
     /// removes a table left from before with `--masquerade false`).
+    /// The first call in a process loads the table without looking (one atomic replace), later
+    /// ones only list it: one `nft` run per resync when nothing changed.
     private func ensureMasquerade(_ state: inout State) throws {
-        let current = try masquerade.listing()
         guard config.masquerade else {
-            if current != nil {
+            if try masquerade.listing() != nil {
                 try masquerade.remove()
                 logger.notice("removed the masquerade table \(MasqueradeRuleset.table) (--masquerade false)")
             }
             return
         }
-        guard current == nil || current != state.loadedMasquerade else { return }
-        try masquerade.apply()
-        if state.loadedMasquerade != nil {
-            logger.warning("the masquerade table \(MasqueradeRuleset.table) was \(current == nil ? "deleted" : "changed"); loaded it again")
+        if let loaded = state.loadedMasquerade {
+            let current = try masquerade.listing()
+            guard current != loaded else { return }
+            logger.warning("the masquerade table \(MasqueradeRuleset.table) was \(current == nil ? "deleted" : "changed"); loading it again")
         }
+        try masquerade.apply()
         state.loadedMasquerade = try masquerade.listing()
     }
 
