@@ -39,6 +39,8 @@ let package = Package(
             "Netlink", "Cluster", "IPAM",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Policy", dependencies: ["IPAM"]),
+        .target(name: "KubePolicy", dependencies: ["Cluster", "Policy", "IPAM"]),
         .executableTarget(name: "trellis", dependencies: ["CNI", "IPAM", "PodNetwork"]),
         .executableTarget(name: "trellisd", dependencies: [
             "Overlay", "Cluster", "IPAM", "Netlink",
@@ -65,6 +67,8 @@ let package = Package(
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"],
                     exclude: ["Fixtures", "kube-api-server.py"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "IPAM", "TestSupport"]),
+        .testTarget(name: "KubePolicyTests", dependencies: ["KubePolicy", "Cluster", "Policy", "IPAM"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "IPAM"]),
     ]
 )
