@@ -67,41 +67,48 @@ public enum PolicyCompiler {
     }
 }
 
-/// The cluster indexed for the compiler: pods by identity, namespace labels, and the pods that
-/// can match a selector with their addresses.
+/// The cluster indexed for the compiler: pods by identity, and the pods that can match a
+/// selector grouped by namespace, with their addresses and their namespace's labels.
 struct PolicyCluster {
     /// A pod that selectors can match: not hostNetwork, with at least one address.
     struct Member {
         var pod: PolicyPod
-        var namespaceLabels: [String: String]
         var addresses: [IPAddress]
     }
 
     let pods: [PodID: PolicyPod]
-    let members: [Member]
-    private let namespaceLabels: [String: [String: String]]
+    /// Members by namespace, each namespace's in pod order.
+    private let membersByNamespace: [String: [Member]]
+    /// The namespaces that have members, sorted, with their labels.
+    private let namespaces: [(name: String, labels: [String: String])]
 
     init(_ input: PolicyCompiler.Input) {
         pods = Dictionary(input.pods.map { ($0.id, $0) }) { _, last in last }
-        namespaceLabels = Dictionary(input.namespaces.map { ($0.name, $0.labels) }) { _, last in last }
+        let labels = Dictionary(input.namespaces.map { ($0.name, $0.labels) }) { _, last in last }
         // A local pod's addresses are known from IPAM before its status publishes them.
         let local = Dictionary(grouping: input.endpoints, by: \.pod).mapValues { $0.flatMap(\.addresses) }
-        let labels = namespaceLabels
-        members = pods.values.sorted { $0.id < $1.id }.compactMap { pod in
-            guard !pod.hostNetwork else { return nil }
+        var members: [String: [Member]] = [:]
+        for pod in pods.values.sorted(by: { $0.id < $1.id }) where !pod.hostNetwork {
             var addresses = pod.addresses
             for address in local[pod.id] ?? [] where !addresses.contains(address) { addresses.append(address) }
-            guard !addresses.isEmpty else { return nil }
-            let namespace = labels[pod.namespace] ?? PolicyNamespace(name: pod.namespace).labels
-            return Member(pod: pod, namespaceLabels: namespace, addresses: addresses)
+            guard !addresses.isEmpty else { continue }
+            members[pod.namespace, default: []].append(Member(pod: pod, addresses: addresses))
         }
+        membersByNamespace = members
+        namespaces = members.keys.sorted().map { ($0, labels[$0] ?? PolicyNamespace(name: $0).labels) }
     }
 
-    /// True when `peer`, in a policy of `namespace`, selects `member` (ipBlocks select by address,
-    /// not here).
-    func selects(_ peer: PolicyPeer, in namespace: String, _ member: Member) -> Bool {
-        guard case .pods(let podSelector, let namespaceSelector) = peer else { return false }
-        let namespaceMatches = namespaceSelector.map { $0.matches(member.namespaceLabels) } ?? (member.pod.namespace == namespace)
-        return namespaceMatches && (podSelector?.matches(member.pod.labels) ?? true)
+    /// Every member, in namespace and pod order.
+    var members: [Member] {
+        namespaces.flatMap { membersByNamespace[$0.name] ?? [] }
+    }
+
+    /// The members `peer`, in a policy of `namespace`, selects (ipBlocks select by address, not
+    /// here): pods matching its pod selector in the namespaces matching its namespace selector,
+    /// or in `namespace` when it has none.
+    func members(selectedBy peer: PolicyPeer, in namespace: String) -> [Member] {
+        guard case .pods(let podSelector, let namespaceSelector) = peer else { return [] }
+        let names = namespaceSelector.map { selector in namespaces.filter { selector.matches($0.labels) }.map(\.name) } ?? [namespace]
+        return names.flatMap { membersByNamespace[$0] ?? [] }.filter { podSelector?.matches($0.pod.labels) ?? true }
     }
 }

@@ -40,9 +40,8 @@ struct RuleCompiler {
             for family in IPFamily.allCases {
                 let name = SetName.make("pods", family, key: [policy.namespace] + selectors.map(\.canonical).sorted())
                 if sets[name] == nil {
-                    let elements = cluster.members.filter { member in selectors.contains { cluster.selects($0, in: policy.namespace, member) } }
-                        .flatMap(\.addresses).filter { $0.family == family }.map(PolicySet.Element.address)
-                    sets[name] = PolicySet(kind: .addresses(family), elements: Set(elements))
+                    let addresses = selectors.flatMap { cluster.members(selectedBy: $0, in: policy.namespace) }.flatMap(\.addresses)
+                    sets[name] = PolicySet(kind: .addresses(family), elements: Set(addresses.filter { $0.family == family }.map(PolicySet.Element.address)))
                 }
                 conditions.append("\(family.match) \(addressField) @\(name)")
             }
@@ -96,21 +95,28 @@ struct RuleCompiler {
             let name = SetName.make("ports", family, key: key)
             if sets[name] == nil {
                 var elements: Set<PolicySet.Element> = []
-                for member in cluster.members {
-                    let selected = rule.peers.isEmpty || rule.peers.contains { cluster.selects($0, in: policy.namespace, member) }
-                    for address in member.addresses where address.family == family
-                        && (selected || rule.peers.contains { $0.containsBlockAddress(address) }) {
-                        for (proto, port) in named {
-                            if let number = member.pod.port(named: port, protocol: proto) {
-                                elements.insert(.addressPort(address, proto, number))
-                            }
-                        }
+                for (pod, address) in destinations(rule.peers) where address.family == family {
+                    for (proto, port) in named {
+                        if let number = pod.port(named: port, protocol: proto) { elements.insert(.addressPort(address, proto, number)) }
                     }
                 }
                 sets[name] = PolicySet(kind: .addressPorts(family), elements: elements)
             }
             return "\(family.match) daddr . meta l4proto . th dport @\(name) return"
         }
+    }
+
+    /// The pod addresses `peers` allow: every member's when there are none, else the selected
+    /// members' and the member addresses inside an ipBlock.
+    private func destinations(_ peers: [PolicyPeer]) -> [(PolicyPod, IPAddress)] {
+        let everyAddress = { (member: PolicyCluster.Member) in member.addresses.map { (member.pod, $0) } }
+        guard !peers.isEmpty else { return cluster.members.flatMap(everyAddress) }
+        var found = peers.flatMap { cluster.members(selectedBy: $0, in: policy.namespace) }.flatMap(everyAddress)
+        let blocks = peers.filter { if case .ipBlock = $0 { true } else { false } }
+        if !blocks.isEmpty {
+            found += cluster.members.flatMap(everyAddress).filter { pair in blocks.contains { $0.containsBlockAddress(pair.1) } }
+        }
+        return found
     }
 }
 

@@ -334,4 +334,25 @@ struct ConformanceTests {
         expected.expectIngress(to: "x/b", false)
         try check([policy], pods: pods, expected)
     }
+
+    @Test("a relabelled pod joins the peers of a pod selector")
+    func updatedPodPeer() throws {
+        let policy = NetworkPolicy.ingress("from-client", selecting: .pod("a"), [PolicyRule(peers: [.pods(LabelSelector(matchLabels: ["role": "client"]))])])
+        var expected = allowAll
+        expected.expectIngress(to: "x/a", false)
+        try check([policy], expected)
+        var pods = TestCluster.pods
+        pods[pods.firstIndex { $0.id.description == "x/c" }!].labels["role"] = "client"
+        expected.expect(from: "x/c", to: "x/a", true)
+        try check([policy], pods: pods, expected)
+    }
+
+    @Test("a deleted policy stops being enforced")
+    func deletedPolicy() throws {
+        var expected = allowAll
+        expected.expectIngress(to: "x/a", false)
+        let deny = NetworkPolicy.ingress("deny", selecting: .pod("a"), [])
+        try check([deny], expected)
+        try check([], allowAll)
+    }
 }

@@ -130,4 +130,23 @@ struct TransactionTests {
         next.workloadInterfacePrefix = "pod"
         #expect(PolicyTransaction.update(from: Self.small, to: next) == PolicyTransaction.full(next))
     }
+
+    @Test("compiled: pods coming, going and relabelled change set elements and map entries, never chain text")
+    func podChurnIsElementsOnly() throws {
+        let policies: [NetworkPolicy] = [
+            .ingress("from-b", selecting: .pod("a"), [PolicyRule(peers: [.pods(.pod("b"), namespaces: .everything)], ports: [PolicyPort(.tcp, .numbers(80...80))])]),
+            .egress("named", selecting: .pod("a"), [PolicyRule(ports: [PolicyPort(.tcp, .named("serve-80-tcp"))])]),
+        ]
+        let old = TestCluster.compile(policies)
+        var pods = TestCluster.pods
+        pods[pods.firstIndex { $0.id.description == "z/c" }!].labels["pod"] = "b"
+        pods.removeAll { $0.id.description == "y/b" }
+        pods.append(PolicyPod(namespace: "z", name: "d", labels: ["pod": "b"], addresses: [IPAddress("10.244.3.4")!], ports: TestCluster.servingPorts))
+        let new = TestCluster.compile(policies, pods: pods)
+        let update = try #require(PolicyTransaction.update(from: old, to: new))
+        let commands = update.split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+        #expect(Set(commands) == ["add element", "delete element"])
+        #expect(update.contains("10.244.3.3") && update.contains("10.244.3.4") && update.contains("10.244.2.2"))
+        #expect(update.contains("\"trlyb\""))
+    }
 }
