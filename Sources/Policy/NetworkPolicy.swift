@@ -7,6 +7,7 @@ public enum PolicyDirection: String, Hashable, Sendable, CaseIterable, Comparabl
     /// Traffic from the pod.
     case egress
 
+    /// Ingress first, as the API lists them.
     public static func < (lhs: PolicyDirection, rhs: PolicyDirection) -> Bool {
         lhs == .ingress && rhs == .egress
     }
@@ -81,8 +82,14 @@ public enum PolicyPeer: Hashable, Sendable {
 
 /// A transport protocol a policy port names.
 public enum PolicyProtocol: String, Hashable, Sendable, CaseIterable, Comparable {
-    case tcp, udp, sctp
+    /// TCP, and nftables' name for it.
+    case tcp
+    /// UDP.
+    case udp
+    /// SCTP (a rule for it never matches TCP).
+    case sctp
 
+    /// TCP, UDP, SCTP: the order rules are written in.
     public static func < (lhs: PolicyProtocol, rhs: PolicyProtocol) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

@@ -40,7 +40,9 @@ public struct PolicyPod: Hashable, Sendable {
 
 /// A pod's identity: namespace and name.
 public struct PodID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The pod's namespace.
     public var namespace: String
+    /// The pod's name.
     public var name: String
 
     /// Memberwise initialiser.
@@ -52,6 +54,7 @@ public struct PodID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// `namespace/name`.
     public var description: String { "\(namespace)/\(name)" }
 
+    /// By namespace, then name.
     public static func < (lhs: PodID, rhs: PodID) -> Bool {
         (lhs.namespace, lhs.name) < (rhs.namespace, rhs.name)
     }
@@ -59,8 +62,11 @@ public struct PodID: Hashable, Sendable, Comparable, CustomStringConvertible {
 
 /// One `containers[].ports[]` entry that has a name (unnamed ports play no part in policy).
 public struct ContainerPort: Hashable, Sendable {
+    /// The port's name, as policies refer to it.
     public var name: String
+    /// The port's number (`containerPort`).
     public var number: Int
+    /// The port's protocol.
     public var `protocol`: PolicyProtocol
 
     /// Memberwise initialiser.
@@ -76,6 +82,7 @@ public struct PolicyNamespace: Hashable, Sendable {
     /// The label every namespace carries with its own name (set by the API server since 1.21).
     public static let nameLabel = "kubernetes.io/metadata.name"
 
+    /// The namespace's name.
     public var name: String
     /// The namespace's labels, always including `nameLabel`.
     public var labels: [String: String]

@@ -62,9 +62,12 @@ public struct PolicySet: Hashable, Sendable {
 
     /// One element.
     public enum Element: Hashable, Sendable, Comparable {
+        /// A pod address.
         case address(IPAddress)
+        /// A pod address, protocol and port number.
         case addressPort(IPAddress, PolicyProtocol, Int)
 
+        /// By address, then protocol and port.
         public static func < (lhs: Element, rhs: Element) -> Bool {
             lhs.sortKey < rhs.sortKey
         }
@@ -77,7 +80,9 @@ public struct PolicySet: Hashable, Sendable {
         }
     }
 
+    /// What the elements are.
     public var kind: Kind
+    /// The elements (an empty set is still defined, so rules can reference it).
     public var elements: Set<Element>
 
     /// Memberwise initialiser.
