@@ -68,10 +68,17 @@ struct PolicyKernelTests {
         var pods = TestCluster.pods
         pods[pods.firstIndex { $0.id.description == "y/c" }!].labels["pod"] = "b"   // joins the pod=b selectors
         pods.removeAll { $0.id.description == "z/b" }                               // gone: its addresses leave every set
-        var policies = everyConstruct.filter { $0.name != "deny-out" }
-        policies.append(.ingress("udp", in: "y", [PolicyRule(ports: [PolicyPort(.udp)])]))
+        var policies = everyConstruct.filter { $0.name != "deny-out" && $0.name != "named-out" }   // their sets go
+        policies += [
+            .ingress("udp", in: "y", [PolicyRule(ports: [PolicyPort(.udp)])]),
+            .ingress("from-c", in: "y", selecting: .pod("a"), [PolicyRule(peers: [.pods(.pod("c"))])]),               // new sets
+            .egress("named-to-z", in: "z", [PolicyRule(peers: [.namespaces(.ns("z"))], ports: [PolicyPort(.udp, .named("serve-81-udp"))])]),
+        ]
         let new = TestCluster.compile(policies, pods: pods)
         let update = try #require(PolicyTransaction.update(from: old, to: new))
+        for command in ["add set", "delete set", "add element", "delete element", "add chain", "flush chain", "delete chain"] {
+            #expect(update.contains("\n\(command) ") || update.hasPrefix("\(command) "), "the update exercises \(command)")
+        }
         try withTestNamespaces(count: 2) { namespaces in
             try load(PolicyTransaction.full(old), into: namespaces[0])
             try load(update, into: namespaces[0])
