@@ -355,4 +355,22 @@ struct ConformanceTests {
         try check([deny], expected)
         try check([], allowAll)
     }
+
+    @Test("podSelector {} as a peer means the policy's own namespace: other namespaces are denied")
+    func denyOtherNamespaces() throws {
+        var expected = allowAll
+        for to in ["x/a", "x/b", "x/c"] {
+            for from in ["y/a", "y/b", "y/c", "z/a", "z/b", "z/c"] { expected.expect(from: from, to: to, false) }
+        }
+        try check([.ingress("same-ns", [PolicyRule(peers: [.pods(.everything)])])], expected)
+    }
+
+    @Test("any of several pod selectors (two peers): x/b and x/c reach x/a")
+    func anyPodSelector() throws {
+        var expected = allowAll
+        expected.expectIngress(to: "x/a", false)
+        expected.expect(from: "x/b", to: "x/a", true)
+        expected.expect(from: "x/c", to: "x/a", true)
+        try check([.ingress("b-or-c", selecting: .pod("a"), [PolicyRule(peers: [.pods(.pod("b")), .pods(.pod("c"))])])], expected)
+    }
 }
