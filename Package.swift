@@ -41,6 +41,10 @@ let package = Package(
             "Netlink", "NetworkModel",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // NetworkPolicy: the pure compiler and its nftables transactions.
+        .target(name: "Policy", dependencies: ["NetworkModel"]),
+        // Kubernetes' policy objects, as Cluster decodes them, translated into Policy's values.
+        .target(name: "KubePolicy", dependencies: ["Cluster", "Policy", "NetworkModel"]),
         // What the agent serves on /status and cnictl reads: JSON values only.
         .target(name: "AgentAPI", dependencies: ["NetworkModel"]),
         // The node agent as a library: orchestration, readiness, the status server.
@@ -75,6 +79,8 @@ let package = Package(
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "NetworkModel", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "NetworkModel", "TestSupport"],
                     exclude: ["Fixtures", "kube-api-server.py"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "NetworkModel", "TestSupport"]),
+        .testTarget(name: "KubePolicyTests", dependencies: ["KubePolicy", "Cluster", "Policy", "NetworkModel"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "NetworkModel", "IPAM"]),
     ]

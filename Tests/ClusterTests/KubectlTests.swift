@@ -90,6 +90,50 @@ struct KubectlTests {
         #expect(reason == "TrellisIsUp")
     }
 
+    @Test("kubectl reads namespaces and pods, patches pod status, and applies a NetworkPolicy the server defaults")
+    func kubectlPolicyObjects() async throws {
+        let server = try KubeTestServer()
+        defer { server.stop() }
+        let kubectl = ["kubectl", "--kubeconfig", try kubeconfig(for: server)]
+        for (namespace, team) in [("x", "red"), ("y", "blue")] {
+            try await server.put(object: ["kind": "Namespace", "metadata": ["name": namespace, "labels": ["team": team]]])
+        }
+        try await server.put(object: ["kind": "Pod", "metadata": ["name": "a", "namespace": "x", "labels": ["pod": "a"]],
+                                      "spec": ["nodeName": "n1", "containers": [["name": "c", "image": "i", "ports": [["name": "http", "containerPort": 80]]]]]])
+        try await server.put(object: ["kind": "Pod", "metadata": ["name": "b", "namespace": "y"], "spec": ["containers": [["name": "c", "image": "i"]]]])
+
+        #expect(try run(kubectl + ["get", "namespaces", "-o", "name"]) == "namespace/x\nnamespace/y\n")
+        #expect(try run(kubectl + ["get", "namespace", "x", "-o", #"jsonpath={.metadata.labels.kubernetes\.io/metadata\.name}"#]) == "x")
+        #expect(try run(kubectl + ["get", "pods", "--all-namespaces", "-o", "name"]) == "pod/a\npod/b\n")
+        #expect(try run(kubectl + ["get", "pods", "-n", "x", "-o", "jsonpath={.items[0].spec.containers[0].ports[0].protocol} {.items[0].status.phase}"]) == "TCP Pending")
+        // kubelet publishes the addresses through the status subresource.
+        _ = try run(kubectl + ["patch", "pod", "a", "-n", "x", "--subresource=status", "--type=merge",
+                               "-p", #"{"status":{"phase":"Running","podIPs":[{"ip":"10.244.1.5"}]}}"#])
+        #expect(try run(kubectl + ["get", "pod", "a", "-n", "x", "-o", "jsonpath={.status.podIPs[0].ip} {.spec.nodeName}"]) == "10.244.1.5 n1")
+
+        let manifest = server.pki.directory + "/policy-\(UUID().uuidString).yaml"
+        try """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: allow-http, namespace: x}
+        spec:
+          podSelector: {matchLabels: {pod: a}}
+          ingress:
+          - from: [{namespaceSelector: {matchLabels: {team: blue}}}]
+            ports: [{port: http}]
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        #expect(try run(kubectl + ["apply", "-f", manifest]) == "networkpolicy.networking.k8s.io/allow-http created\n")
+        #expect(try run(kubectl + ["get", "networkpolicies", "-n", "x", "-o", "name"]) == "networkpolicy.networking.k8s.io/allow-http\n")
+        #expect(try run(kubectl + ["get", "netpol", "allow-http", "-n", "x", "-o", "jsonpath={.spec.policyTypes} {.spec.ingress[0].ports[0].protocol}"]) == #"["Ingress"] TCP"#)
+        // What kubectl wrote, the agent's decoder reads.
+        let stored = try await server.object(kind: "NetworkPolicy", namespace: "x", name: "allow-http")
+        let policy = try JSONDecoder().decode(KubeNetworkPolicy.self, from: JSONSerialization.data(withJSONObject: stored))
+        #expect(policy.spec.ingress?.first?.ports?.first?.port == .string("http"))
+        #expect(policy.spec.ingress?.first?.from?.first?.namespaceSelector?.matchLabels == ["team": "blue"])
+        #expect(try run(kubectl + ["delete", "-f", manifest]) == "networkpolicy.networking.k8s.io \"allow-http\" deleted\n")
+        #expect(try run(kubectl + ["get", "networkpolicies", "-A", "-o", "name"]).isEmpty)
+    }
+
     @Test("kubectl with a token lacking the verb gets the API server's 403 Status message")
     func kubectlForbidden() async throws {
         let server = try KubeTestServer(tokens: [agentToken: ["get", "list"]], nodes: [try kubeNode("n1", podCIDRs: ["10.244.1.0/24"])])

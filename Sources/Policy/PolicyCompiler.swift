@@ -1,0 +1,114 @@
+import NetworkModel
+
+/// Compiles NetworkPolicies into the nftables state of one node (`PolicyRuleset`). Pure: the
+/// same input always gives the same ruleset, and nothing here touches the kernel.
+///
+/// Why this is tricky: isolation is per pod and per direction (a pod is isolated for ingress
+/// once any policy selecting it lists Ingress in `policyTypes`; an isolated pod's allowed
+/// traffic is the union of the rules of those policies), peers are evaluated in the policy's
+/// namespace, and named ports resolve against different pods per direction (ingress: the
+/// selected pod's own container ports; egress: the peer's). The compiler keeps the parts that
+/// move often (which pods match a selector) in named sets and everything else in chain text, so
+/// the difference between two rulesets is small when a pod comes or goes.
+public enum PolicyCompiler {
+    /// Everything the compiler needs: the cluster's policies, pods and namespaces as the API
+    /// holds them, and this node's pod interfaces.
+    public struct Input: Hashable, Sendable {
+        /// Every NetworkPolicy in the cluster.
+        public var policies: [NetworkPolicy]
+        /// Every pod in the cluster (remote ones are peers; local ones also subjects).
+        public var pods: [PolicyPod]
+        /// Every namespace (a namespace missing here is taken to carry only its name label).
+        public var namespaces: [PolicyNamespace]
+        /// This node's pod interfaces. One whose pod is not in `pods` gets no dispatch entry,
+        /// so it passes nothing until the pod is known (fail closed).
+        public var endpoints: [PolicyEndpoint]
+        /// The prefix of pods' host veths, `trl` (DESIGN.md "Datapath").
+        public var workloadInterfacePrefix: String
+
+        /// Memberwise initialiser.
+        public init(policies: [NetworkPolicy] = [], pods: [PolicyPod] = [], namespaces: [PolicyNamespace] = [],
+                    endpoints: [PolicyEndpoint] = [], workloadInterfacePrefix: String = "trl") {
+            self.policies = policies
+            self.pods = pods
+            self.namespaces = namespaces
+            self.endpoints = endpoints
+            self.workloadInterfacePrefix = workloadInterfacePrefix
+        }
+    }
+
+    /// The ruleset enforcing `input.policies` on `input.endpoints`.
+    public static func compile(_ input: Input) -> PolicyRuleset {
+        let cluster = PolicyCluster(input)
+        let policies = input.policies.sorted { $0.id < $1.id }
+        var ruleset = PolicyRuleset(workloadInterfacePrefix: input.workloadInterfacePrefix)
+        for endpoint in input.endpoints {
+            guard let pod = cluster.pods[endpoint.pod], !pod.hostNetwork else { continue }
+            let selecting = policies.filter { $0.namespace == pod.namespace && $0.podSelector.matches(pod.labels) }
+            for direction in PolicyDirection.allCases {
+                let isolating = selecting.filter { $0.policyTypes.contains(direction) }
+                guard !isolating.isEmpty else {
+                    ruleset.dispatch[direction, default: [:]][endpoint.interface] = .open
+                    continue
+                }
+                var lines: [String] = []
+                for policy in isolating {
+                    let compiler = RuleCompiler(cluster: cluster, policy: policy, direction: direction, subject: pod)
+                    for rule in policy.rules(direction) {
+                        lines += compiler.lines(for: rule, sets: &ruleset.sets)
+                    }
+                }
+                let chain = PolicyRuleset.chainName(direction, interface: endpoint.interface)
+                ruleset.chains[chain] = lines + ["counter drop"]
+                ruleset.dispatch[direction, default: [:]][endpoint.interface] = .goto(chain)
+            }
+        }
+        return ruleset
+    }
+}
+
+/// The cluster indexed for the compiler: pods by identity, and the pods that can match a
+/// selector grouped by namespace, with their addresses and their namespace's labels.
+struct PolicyCluster {
+    /// A pod that selectors can match: not hostNetwork, with at least one address.
+    struct Member {
+        var pod: PolicyPod
+        var addresses: [IPAddress]
+    }
+
+    let pods: [PodID: PolicyPod]
+    /// Members by namespace, each namespace's in pod order.
+    private let membersByNamespace: [String: [Member]]
+    /// The namespaces that have members, sorted, with their labels.
+    private let namespaces: [(name: String, labels: [String: String])]
+
+    init(_ input: PolicyCompiler.Input) {
+        pods = Dictionary(input.pods.map { ($0.id, $0) }) { _, last in last }
+        let labels = Dictionary(input.namespaces.map { ($0.name, $0.labels) }) { _, last in last }
+        // A local pod's addresses are known from IPAM before its status publishes them.
+        let local = Dictionary(grouping: input.endpoints, by: \.pod).mapValues { $0.flatMap(\.addresses) }
+        var members: [String: [Member]] = [:]
+        for pod in pods.values.sorted(by: { $0.id < $1.id }) where !pod.hostNetwork {
+            var addresses = pod.addresses
+            for address in local[pod.id] ?? [] where !addresses.contains(address) { addresses.append(address) }
+            guard !addresses.isEmpty else { continue }
+            members[pod.namespace, default: []].append(Member(pod: pod, addresses: addresses))
+        }
+        membersByNamespace = members
+        namespaces = members.keys.sorted().map { ($0, labels[$0] ?? PolicyNamespace(name: $0).labels) }
+    }
+
+    /// Every member, in namespace and pod order.
+    var members: [Member] {
+        namespaces.flatMap { membersByNamespace[$0.name] ?? [] }
+    }
+
+    /// The members `peer`, in a policy of `namespace`, selects (ipBlocks select by address, not
+    /// here): pods matching its pod selector in the namespaces matching its namespace selector,
+    /// or in `namespace` when it has none.
+    func members(selectedBy peer: PolicyPeer, in namespace: String) -> [Member] {
+        guard case .pods(let podSelector, let namespaceSelector) = peer else { return [] }
+        let names = namespaceSelector.map { selector in namespaces.filter { selector.matches($0.labels) }.map(\.name) } ?? [namespace]
+        return names.flatMap { membersByNamespace[$0] ?? [] }.filter { podSelector?.matches($0.pod.labels) ?? true }
+    }
+}
