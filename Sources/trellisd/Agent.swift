@@ -33,8 +33,8 @@ struct Agent {
 
     private func makeSource(logger: Logger) throws -> any NodeSource {
         switch config.datastore {
-        case .etcd(let endpoints):
-            return try EtcdNodeSource(endpoints: endpoints, clusterCIDR: config.clusterCIDR,
+        case .etcd(let endpoints, let tls):
+            return try EtcdNodeSource(endpoints: endpoints, tls: tls, clusterCIDR: config.clusterCIDR,
                                       nodeSubnetLength: config.nodeSubnetSize, leaseTTL: config.leaseTTL, logger: logger)
         case .kubernetes(let kubeconfig):
             let clientConfig = try kubeconfig.map { path throws in try KubeClientConfig.kubeconfig(path: path) }

@@ -4,7 +4,7 @@ import IPAM
 /// The agent's validated configuration (from `trellisd run`'s flags).
 struct AgentConfig: Sendable {
     enum DatastoreConfig: Sendable {
-        case etcd(endpoints: [String])
+        case etcd(endpoints: [String], tls: EtcdTLSFiles)
         case kubernetes(kubeconfig: String?)
     }
 
