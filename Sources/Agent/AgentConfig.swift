@@ -1,3 +1,4 @@
+import Cluster
 import NetworkModel
 import Overlay
 
@@ -5,7 +6,7 @@ import Overlay
 public struct AgentConfig: Sendable {
     /// Where the agent learns the cluster's nodes.
     public enum DatastoreConfig: Sendable {
-        case etcd(endpoints: [String])
+        case etcd(endpoints: [String], tls: EtcdTLSFiles = EtcdTLSFiles())
         case kubernetes(kubeconfig: String?)
     }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOSSL
 import Synchronization
 
 /// A client of etcd v3's JSON gateway (`POST /v3/kv/range`, `/v3/lease/grant`, `/v3/watch`, ...)
@@ -20,10 +21,13 @@ public final class EtcdClient: Sendable {
     public let requestTimeout: Duration
     /// The endpoint that answered last: where the next request starts.
     private let preferred = Mutex(0)
+    /// The client side of TLS for `https://` endpoints, when files were given.
+    private let tls: TLSConfiguration?
 
-    /// Validates `endpoints` (`http://HOST:PORT` or `https://HOST:PORT`, tried in order).
-    /// Throws `EtcdError.noEndpoints` or `.invalidEndpoint`.
-    public init(endpoints: [String], requestTimeout: Duration = .seconds(5)) throws(EtcdError) {
+    /// Validates `endpoints` (`http://HOST:PORT` or `https://HOST:PORT`, tried in order) and
+    /// reads the TLS files. Throws `EtcdError.noEndpoints`, `.invalidEndpoint` or `.invalidTLSFiles`.
+    public init(endpoints: [String], tls files: EtcdTLSFiles = EtcdTLSFiles(),
+                requestTimeout: Duration = .seconds(5)) throws(EtcdError) {
         guard !endpoints.isEmpty else { throw .noEndpoints }
         self.endpoints = try endpoints.map { endpoint throws(EtcdError) in
             let trimmed = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
@@ -34,6 +38,7 @@ public final class EtcdClient: Sendable {
             return trimmed
         }
         self.requestTimeout = requestTimeout
+        tls = try files.configuration()
     }
 
     /// The endpoints in the order the next request tries them.
@@ -95,6 +100,7 @@ public final class EtcdClient: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(Array(payload))
+        request.tlsConfiguration = tls
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .init(requestTimeout))
@@ -128,14 +134,30 @@ public final class EtcdClient: Sendable {
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
             return EtcdError.timedOut(endpoint: endpoint, operation: operation)
         }
+        if let reason = EtcdTLSFiles.failureReason(error) {
+            return EtcdError.tlsFailed(endpoint: endpoint, operation: operation, reason: reason)
+        }
+        // TLS files with an http:// endpoint, and the server hangs up: it is the TLS etcd they are for.
+        if tls != nil, endpoint.hasPrefix("http://"), let error = error as? HTTPClientError, error == .remoteConnectionClosed {
+            return EtcdError.tlsFailed(endpoint: endpoint, operation: operation, reason: Self.plainHTTPToTLS)
+        }
         return EtcdError.connectionFailed(endpoint: endpoint, operation: operation, detail: "\(error)")
     }
+
+    /// What an etcd serving TLS does to plain http: it closes the connection (or Go's listener
+    /// answers 400).
+    static let plainHTTPToTLS = "the server closed the connection without answering plain http, as an etcd serving TLS does: "
+        + "use an https:// endpoint (with --etcd-cafile and, for --client-cert-auth, --etcd-certfile and --etcd-keyfile)"
 
     /// A non-2xx answer as `EtcdError`: 5xx is `.serverError` (try elsewhere), 4xx is
     /// `.requestRejected` with the gRPC code from the gateway's error body.
     func statusError(status: Int, body: Data, endpoint: String, operation: String, key: String?) -> EtcdError {
         let parsed = try? JSONDecoder().decode(WireErrorBody.self, from: body)
         let message = parsed?.message ?? parsed?.error ?? String(decoding: body.prefix(200), as: UTF8.self)
+        // Go's TLS listener answers plain HTTP with this 400 (an etcd with TLS on its client URL).
+        if status == 400, message.contains("HTTP request to an HTTPS server") {
+            return .tlsFailed(endpoint: endpoint, operation: operation, reason: Self.plainHTTPToTLS)
+        }
         if status >= 500 {
             return .serverError(endpoint: endpoint, operation: operation, key: key, status: status, message: message)
         }

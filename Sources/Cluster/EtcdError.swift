@@ -10,6 +10,11 @@ public enum EtcdError: Error, Hashable, Sendable {
     case noEndpoints
     /// The TCP connection to `endpoint` could not be made or broke during `operation`.
     case connectionFailed(endpoint: String, operation: String, detail: String)
+    /// The TLS handshake with `endpoint` failed, or it speaks TLS and was addressed as `http://`;
+    /// `reason` says which side refused what. Retryable: certificates get rotated and fixed.
+    case tlsFailed(endpoint: String, operation: String, reason: String)
+    /// The TLS files (`--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile`) cannot be used.
+    case invalidTLSFiles(detail: String)
     /// `endpoint` did not answer `operation` within the request timeout.
     case timedOut(endpoint: String, operation: String)
     /// `endpoint` answered `operation` with an HTTP 5xx (the gateway's mapping of gRPC
@@ -48,9 +53,9 @@ public enum EtcdError: Error, Hashable, Sendable {
     public var isRetryable: Bool {
         switch self {
         case .connectionFailed, .timedOut, .serverError, .allEndpointsFailed, .watchDisconnected,
-             .malformedResponse, .contention:
+             .malformedResponse, .contention, .tlsFailed:
             true
-        case .invalidEndpoint, .noEndpoints, .requestRejected, .compacted, .watchCanceled,
+        case .invalidEndpoint, .noEndpoints, .requestRejected, .invalidTLSFiles, .compacted, .watchCanceled,
              .leaseNotFound, .invalidPool, .poolExhausted, .invalidNodeName:
             false
         }
@@ -69,6 +74,10 @@ extension EtcdError: CustomStringConvertible {
             "etcd \(endpoint) \(operation): connection failed: \(detail)"
         case .timedOut(let endpoint, let operation):
             "etcd \(endpoint) \(operation): timed out"
+        case .tlsFailed(let endpoint, let operation, let reason):
+            "etcd \(endpoint) \(operation): \(reason)"
+        case .invalidTLSFiles(let detail):
+            "etcd TLS: \(detail)"
         case .serverError(let endpoint, let operation, let key, let status, let message):
             "etcd \(endpoint) \(operation)\(key.map { " \($0)" } ?? ""): HTTP \(status): \(message)"
         case .requestRejected(let endpoint, let operation, let key, let status, let code, let message):

@@ -23,16 +23,17 @@ public final class EtcdNodeSource: NodeSource {
 
     /// - Parameters:
     ///   - endpoints: etcd client URLs (`--etcd-endpoints`), tried in order with failover.
+    ///   - tls: the CA, client certificate and key for `https://` endpoints.
     ///   - clusterCIDR: `--cluster-cidr`, the pool of slices.
     ///   - nodeSubnetLength: `--node-subnet-size`, the prefix length of one node's slice.
     ///   - leaseTTL: the records' lease; whole seconds, etcd raises anything under ~2 s.
     ///   - requestTimeout: per request and endpoint.
     ///   - retry: backoff while etcd is unreachable.
-    /// Throws `EtcdError.noEndpoints`, `.invalidEndpoint` or `.invalidPool`.
-    public init(endpoints: [String], clusterCIDR: IPPrefix, nodeSubnetLength: Int = 24,
+    /// Throws `EtcdError.noEndpoints`, `.invalidEndpoint`, `.invalidTLSFiles` or `.invalidPool`.
+    public init(endpoints: [String], tls: EtcdTLSFiles = EtcdTLSFiles(), clusterCIDR: IPPrefix, nodeSubnetLength: Int = 24,
                 leaseTTL: Duration = .seconds(24 * 60 * 60), requestTimeout: Duration = .seconds(5),
                 retry: RetryPolicy = RetryPolicy(), logger: Logger) throws(EtcdError) {
-        client = try EtcdClient(endpoints: endpoints, requestTimeout: requestTimeout)
+        client = try EtcdClient(endpoints: endpoints, tls: tls, requestTimeout: requestTimeout)
         pool = try SlicePool(clusterCIDR: clusterCIDR, sliceLength: nodeSubnetLength)
         self.leaseTTL = leaseTTL
         self.retry = retry

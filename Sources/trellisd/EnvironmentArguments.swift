@@ -7,9 +7,10 @@ enum EnvironmentArguments {
     static let flags: [String: [String]] = [
         "run": ["node-name", "datastore", "etcd-endpoints", "kubeconfig", "cluster-cidr", "node-subnet-size",
                 "mode", "iface", "vxlan-vni", "vxlan-port", "run-dir", "masquerade", "mtu", "metrics-addr",
-                "resync-interval", "lease-ttl"],
+                "resync-interval", "lease-ttl", "etcd-cafile", "etcd-certfile", "etcd-keyfile"],
         "install-cni": ["bin-dir", "conf-dir", "source-dir"],
-        "uninstall": ["node-name", "datastore", "etcd-endpoints", "run-dir", "bin-dir", "conf-dir"],
+        "uninstall": ["node-name", "datastore", "etcd-endpoints", "run-dir", "bin-dir", "conf-dir",
+                      "etcd-cafile", "etcd-certfile", "etcd-keyfile"],
     ]
 
     /// Variables accepted for a flag besides its `TRELLIS_` one, in order of preference.

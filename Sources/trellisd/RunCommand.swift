@@ -1,4 +1,5 @@
 import Agent
+import Cluster
 import ArgumentParser
 import Foundation
 import NetworkModel
@@ -18,6 +19,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "etcd client URLs, comma-separated.")
     var etcdEndpoints: String?
+
+    @OptionGroup var etcdTLS: EtcdTLSOptions
 
     @Option(help: "Kubeconfig file (else the in-cluster service account).")
     var kubeconfig: String?
@@ -94,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
             guard !endpoints.isEmpty, endpoints.allSatisfy({ URL(string: $0)?.host != nil }) else {
                 throw ValidationError("--datastore etcd needs --etcd-endpoints URL[,URL...] (e.g. http://10.0.0.1:2379)")
             }
-            datastoreConfig = .etcd(endpoints: endpoints)
+            datastoreConfig = .etcd(endpoints: endpoints, tls: etcdTLS.files)
         case .kubernetes:
             datastoreConfig = .kubernetes(kubeconfig: kubeconfig)
         }
@@ -110,3 +113,18 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension DatapathMode: ExpressibleByArgument {}
+
+/// `--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile`: TLS to etcd, shared by `run` and
+/// `uninstall` (kubeadm's etcd: `/etc/kubernetes/pki/etcd/ca.crt` and a client pair it signed).
+struct EtcdTLSOptions: ParsableArguments {
+    @Option(help: "CA bundle (PEM) that etcd's server certificates chain to (https endpoints).")
+    var etcdCafile: String?
+
+    @Option(help: "Client certificate (PEM) for an etcd with --client-cert-auth.")
+    var etcdCertfile: String?
+
+    @Option(help: "Key (PEM) of --etcd-certfile.")
+    var etcdKeyfile: String?
+
+    var files: EtcdTLSFiles { EtcdTLSFiles(caFile: etcdCafile, certFile: etcdCertfile, keyFile: etcdKeyfile) }
+}

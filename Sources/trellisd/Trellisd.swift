@@ -24,6 +24,9 @@ struct Trellisd: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch is CancellationError {
+            // SIGTERM or SIGINT cancelled the services: a graceful stop, so exit 0 (kubelet
+            // records anything else as a failed container at every rolling update and drain).
         } catch {
             exit(withError: error)
         }

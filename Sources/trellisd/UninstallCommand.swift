@@ -23,6 +23,8 @@ struct UninstallCommand: AsyncParsableCommand {
     @Option(help: "etcd client URLs, comma-separated.")
     var etcdEndpoints: String?
 
+    @OptionGroup var etcdTLS: EtcdTLSOptions
+
     @Option(help: "Where the agent wrote node.json.")
     var runDir: String = "/run/trellis"
 
@@ -36,13 +38,17 @@ struct UninstallCommand: AsyncParsableCommand {
         var removed = try DatapathRemoval.remove(handle: NetlinkHandle())
         try Masquerade(clusterCIDRs: []).remove()
         removed.append("nftables table \(MasqueradeRuleset.table) (if present)")
-        for path in [NodeInfo.path(runDir: runDir), "\(confDir)/\(InstallCNICommand.conflistName)", "\(binDir)/trellis"]
-        where FileManager.default.fileExists(atPath: path) {
+        // A conflist of that name that install-cni did not write is the operator's: it stays.
+        let conflist = "\(confDir)/\(InstallCNICommand.conflistName)"
+        let foreign = FileManager.default.contents(atPath: conflist).map { !InstalledConflist.isInstalled($0) } ?? false
+        if foreign { print("left \(conflist): install-cni did not write it") }
+        for path in [NodeInfo.path(runDir: runDir), conflist, "\(binDir)/trellis"]
+        where FileManager.default.fileExists(atPath: path) && !(path == conflist && foreign) {
             try FileManager.default.removeItem(atPath: path)
             removed.append(path)
         }
         if datastore == .etcd, let nodeName, let etcdEndpoints {
-            let client = try EtcdClient(endpoints: etcdEndpoints.split(separator: ",").map(String.init))
+            let client = try EtcdClient(endpoints: etcdEndpoints.split(separator: ",").map(String.init), tls: etcdTLS.files)
             if try await client.withdrawNode(named: nodeName) { removed.append("etcd records of node \(nodeName)") }
         }
         removed.forEach { print("removed \($0)") }

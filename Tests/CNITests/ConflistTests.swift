@@ -9,11 +9,11 @@ struct ConflistTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("cni-conf/10-trellis.conflist")
 
-    @Test("the example conflist decodes: trellis then portmap")
+    @Test("the example conflist decodes: trellis, portmap, bandwidth")
     func exampleDecodes() throws {
         let list = try NetworkConfigList.decode(Data(contentsOf: ConflistTests.example))
         #expect(list.name == "trellis")
-        #expect(list.pluginTypes == ["trellis", "portmap"])
+        #expect(list.pluginTypes == ["trellis", "portmap", "bandwidth"])
         #expect(!list.disableCheck && !list.disableGC)
     }
 
@@ -28,7 +28,7 @@ struct ConflistTests {
     @Test("asking for a plugin the list lacks is code 7")
     func missingPlugin() throws {
         let list = try NetworkConfigList.decode(Data(contentsOf: ConflistTests.example))
-        let error = #expect(throws: CNIError.self) { try list.pluginConfig(type: "bandwidth") }
+        let error = #expect(throws: CNIError.self) { try list.pluginConfig(type: "flannel") }
         #expect(error?.code == .invalidNetworkConfig)
     }
 

@@ -34,16 +34,19 @@ final class Lab: Sendable {
         Self.nodes.flatMap { node in ["a", "b"].map { ("pod-\(node.dropFirst(5))\($0)", node) } }
     }
 
-    init(mode: NodeInfo.Mode, datastore: Datastore = .etcd, resyncInterval: Duration = .seconds(2)) throws {
+    /// With `etcdTLS`, etcd speaks https with client certificates and the agents get
+    /// `--etcd-cafile` (a copy per node, `etcd-ca.crt` in its dir), `--etcd-certfile`, `--etcd-keyfile`.
+    init(mode: NodeInfo.Mode, datastore: Datastore = .etcd, resyncInterval: Duration = .seconds(2),
+         etcdTLS: Bool = false) throws {
         self.mode = mode
         self.datastore = datastore
         self.resyncInterval = resyncInterval
         name = "trl-e2e-" + String(format: "%04x", UInt16.random(in: .min ... .max)) + "-"
-            + (datastore == .etcd ? "" : "k-") + mode.rawValue
+            + (datastore == .etcd ? "" : "k-") + (etcdTLS ? "t-" : "") + mode.rawValue
         stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-lab/\(name)").path
         do {
             try lab(["up", "--nodes", "\(Self.nodes.count)", "--mode", mode.rawValue, "--datastore", datastore.rawValue,
-                     "--resync-interval", "\(resyncInterval.components.seconds)s"])
+                     "--resync-interval", "\(resyncInterval.components.seconds)s"] + (etcdTLS ? ["--etcd-tls"] : []))
             for (pod, node) in pods { _ = try lab(["pod", node, pod]) }
         } catch {
             down()

@@ -20,11 +20,31 @@ public final class EtcdServer: Sendable {
     public let dataDirectory: String
     /// More etcd flags, appended to every start (`--experimental-watch-progress-notify-interval=1s`).
     public let extraArguments: [String]
+    /// TLS on the client URL with client certificates required, or nil for plain HTTP.
+    public let tls: TLS?
     /// The running process, if any.
     private let process = Mutex<Process?>(nil)
 
-    /// The client URL: `http://ADDRESS:PORT`.
-    public var endpoint: String { "http://\(listenAddress):\(clientPort)" }
+    /// etcd's client TLS (`--client-cert-auth --trusted-ca-file --cert-file --key-file`), and the
+    /// client pair `etcdctl` uses.
+    public struct TLS: Sendable {
+        public var caFile: String
+        public var certFile: String
+        public var keyFile: String
+        public var clientCertFile: String
+        public var clientKeyFile: String
+
+        public init(caFile: String, certFile: String, keyFile: String, clientCertFile: String, clientKeyFile: String) {
+            self.caFile = caFile
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.clientCertFile = clientCertFile
+            self.clientKeyFile = clientKeyFile
+        }
+    }
+
+    /// The client URL: `http://ADDRESS:PORT`, or `https://` with `tls`.
+    public var endpoint: String { "\(tls == nil ? "http" : "https")://\(listenAddress):\(clientPort)" }
 
     /// The member's log (etcd's stderr and stdout), for failure messages.
     public var logPath: String { dataDirectory + ".log" }
@@ -33,8 +53,9 @@ public final class EtcdServer: Sendable {
     /// ports are ones the kernel reports free on `listenAddress`; inside a (fresh) namespace they
     /// are random. Throws `EtcdServerError` when it does not come up within `timeout`.
     public init(listenAddress: String = "127.0.0.1", namespace: String? = nil, extraArguments: [String] = [],
-                timeout: Duration = .seconds(30)) throws {
+                tls: TLS? = nil, timeout: Duration = .seconds(30)) throws {
         self.listenAddress = listenAddress
+        self.tls = tls
         self.namespace = namespace
         self.extraArguments = extraArguments
         if namespace == nil {
@@ -64,7 +85,8 @@ public final class EtcdServer: Sendable {
             "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
             "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
             "--initial-cluster", "trellis-test=\(peerURL)", "--initial-cluster-state", "new",
-        ] + extraArguments
+        ] + (tls.map { ["--client-cert-auth", "--trusted-ca-file", $0.caFile, "--cert-file", $0.certFile,
+                        "--key-file", $0.keyFile] } ?? []) + extraArguments
         let child = Process()
         if let namespace {
             child.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
@@ -110,7 +132,8 @@ public final class EtcdServer: Sendable {
     @discardableResult
     public func etcdctl(_ arguments: [String]) throws -> String {
         let command = ["env", "ETCDCTL_API=3", "etcdctl", "--endpoints", endpoint,
-                       "--dial-timeout=2s", "--command-timeout=5s"] + arguments
+                       "--dial-timeout=2s", "--command-timeout=5s"]
+            + (tls.map { ["--cacert", $0.caFile, "--cert", $0.clientCertFile, "--key", $0.clientKeyFile] } ?? []) + arguments
         return try run(namespace.map { ["ip", "netns", "exec", $0] + command } ?? command)
     }
 
@@ -146,8 +169,8 @@ public struct EtcdServerError: Error, CustomStringConvertible {
 /// Runs `body` with a fresh etcd that is killed and whose data is removed afterwards, also when
 /// `body` throws.
 public func withEtcdServer<T>(listenAddress: String = "127.0.0.1", namespace: String? = nil, extraArguments: [String] = [],
-                              _ body: (EtcdServer) async throws -> T) async throws -> T {
-    let server = try EtcdServer(listenAddress: listenAddress, namespace: namespace, extraArguments: extraArguments)
+                              tls: EtcdServer.TLS? = nil, _ body: (EtcdServer) async throws -> T) async throws -> T {
+    let server = try EtcdServer(listenAddress: listenAddress, namespace: namespace, extraArguments: extraArguments, tls: tls)
     defer { server.kill() }
     return try await body(server)
 }

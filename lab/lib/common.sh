@@ -20,6 +20,9 @@ ROUTER_NEAR=$NEAR_NET.1
 ROUTER_FAR=$FAR_NET.1
 ETCD_IP=$NEAR_NET.2
 ETCD_URL=http://$ETCD_IP:2379
+# With `up --etcd-tls` the client URL on the bridge is https and etcd asks for client certificates
+# (a CA and pairs the lab makes with openssl in $STATE/pki); its loopback URL, for etcdctl, stays http.
+ETCD_TLS=0
 CLUSTER_CIDR=10.244.0.0/16
 NODE_SUBNET_SIZE=24
 METRICS_PORT=9469
@@ -55,10 +58,12 @@ load_settings() {
     [[ -f $STATE/lab.env ]] || die "no lab named $LAB is up (state dir $STATE); run: LAB=$LAB lab/lab up"
     # shellcheck source=/dev/null
     source "$STATE/lab.env"
+    ((ETCD_TLS == 0)) || ETCD_URL=https://$ETCD_IP:2379
 }
 
 save_settings() {
-    printf 'MODE=%q\nRESYNC=%q\nNEXT_NODE=%q\nDATASTORE=%q\n' "$MODE" "$RESYNC" "$NEXT_NODE" "$DATASTORE" >"$STATE/lab.env.tmp"
+    printf 'MODE=%q\nRESYNC=%q\nNEXT_NODE=%q\nDATASTORE=%q\nETCD_TLS=%q\n' "$MODE" "$RESYNC" "$NEXT_NODE" "$DATASTORE" \
+        "$ETCD_TLS" >"$STATE/lab.env.tmp"
     mv "$STATE/lab.env.tmp" "$STATE/lab.env"
 }
 

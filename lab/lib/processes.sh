@@ -24,10 +24,9 @@ start_process() {
     echo "--- $(date -u +%FT%T.%3NZ) lab starts: $*" >>"$logfile"
     # The inner shell closes every inherited descriptor but 0-2 (a caller may watch one for EOF to
     # learn that `lab` exited, as Foundation's Process does), writes its own pid, then execs (ip
-    # netns exec execs too): the pid is PROGRAM's.
-    # No redirection on the loop: bash would save stderr in a high descriptor for it, the loop
-    # would close that one too, and the program would start without a stderr (no log at all).
-    setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done
+    # netns exec execs too): the pid is PROGRAM's. No redirection around the loop: bash would keep
+    # the saved stderr on a descriptor the loop closes, and PROGRAM's stderr would be /dev/null.
+    setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && [[ -e /proc/$$/fd/$fd ]] && eval "exec $fd>&-"; done
         echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidfile" \
         ip netns exec "$ns" "$@" </dev/null >>"$logfile" 2>&1 &
     wait_until 10 "the pid file $pidfile" test -s "$pidfile"
@@ -76,12 +75,31 @@ etcd_start() {
     mkdir -p "$STATE/etcd"
     is_running "$STATE/etcd/pid" /usr/bin/etcd && return 0
     # One member; its peer URL stays on loopback, its client URL is on the lab bridge.
+    local -a tls=()
+    ((ETCD_TLS == 0)) || tls=(--client-cert-auth --trusted-ca-file "$STATE/pki/ca.crt"
+        --cert-file "$STATE/pki/etcd.crt" --key-file "$STATE/pki/etcd.key")
     start_process "$STATE/etcd/pid" "$STATE/etcd/etcd.log" "$(ns_etcd)" /usr/bin/etcd \
         --name lab --data-dir "$STATE/etcd/data" \
         --listen-client-urls "$ETCD_URL,http://127.0.0.1:2379" --advertise-client-urls "$ETCD_URL" \
         --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-        --initial-cluster lab=http://127.0.0.1:2380 --initial-cluster-state new
+        --initial-cluster lab=http://127.0.0.1:2380 --initial-cluster-state new "${tls[@]}"
     wait_until 30 "etcd to be healthy (log: $STATE/etcd/etcd.log)" lab_etcdctl endpoint health
+}
+
+# etcd_pki_create: a CA, etcd's server pair (for its bridge address and loopback) and the
+# agents' client pair, in $STATE/pki.
+etcd_pki_create() {
+    local pki=$STATE/pki name
+    local -a key=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    mkdir -p "$pki"
+    openssl req -x509 "${key[@]}" -keyout "$pki/ca.key" -out "$pki/ca.crt" -days 2 -subj "/CN=$LAB-etcd-ca" 2>/dev/null
+    printf 'subjectAltName=IP:%s,IP:127.0.0.1\n' "$ETCD_IP" >"$pki/etcd.ext"
+    printf 'extendedKeyUsage=clientAuth\n' >"$pki/client.ext"
+    for name in etcd client; do
+        openssl req "${key[@]}" -keyout "$pki/$name.key" -out "$pki/$name.csr" -subj "/CN=$LAB-$name" 2>/dev/null
+        openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+            -days 2 -extfile "$pki/$name.ext" -out "$pki/$name.crt" 2>/dev/null
+    done
 }
 
 etcd_stop() { stop_process "$STATE/etcd/pid" /usr/bin/etcd "${1:-TERM}"; }
@@ -107,6 +125,12 @@ agent_start() {
     require_binary trellisd
     local -a datastore=(--datastore etcd --etcd-endpoints "$ETCD_URL" --node-subnet-size "$NODE_SUBNET_SIZE")
     [[ $DATASTORE != kubernetes ]] || datastore=(--datastore kubernetes --kubeconfig "$dir/kubeconfig")
+    # Each node trusts its own copy of the CA, so a test can give one node a wrong one.
+    if ((ETCD_TLS)) && [[ $DATASTORE == etcd ]]; then
+        [[ -f $dir/etcd-ca.crt ]] || cp "$STATE/pki/ca.crt" "$dir/etcd-ca.crt"
+        datastore+=(--etcd-cafile "$dir/etcd-ca.crt" --etcd-certfile "$STATE/pki/client.crt"
+            --etcd-keyfile "$STATE/pki/client.key")
+    fi
     start_process "$dir/trellisd.pid" "$dir/trellisd.log" "$(ns_node "$node")" "$BIN_DIR/trellisd" run \
         --node-name "$node" "${datastore[@]}" \
         --cluster-cidr "$CLUSTER_CIDR" --mode "$MODE" --iface eth0 \
