@@ -37,8 +37,9 @@ enum FileIO {
     /// Replaces `name` in `directory` atomically: readers see the old or the new contents, never a
     /// mix. With `durable`, the data is on disk before the rename (the directory entry is not:
     /// call `syncDirectory` once after a batch).
-    static func replace(_ name: String, in directory: String, with contents: [UInt8], durable: Bool) throws {
-        let file = try writeTemporary(for: name, in: directory, contents: contents)
+    static func replace(_ name: String, in directory: String, with contents: [UInt8], durable: Bool,
+                        mode: mode_t = 0o644) throws {
+        let file = try writeTemporary(for: name, in: directory, contents: contents, mode: mode)
         do {
             if durable { try file.sync() }
             guard rename(file.path, directory + "/" + name) == 0 else {
@@ -110,10 +111,18 @@ enum FileIO {
         return names
     }
 
-    private static func writeTemporary(for name: String, in directory: String, contents: [UInt8]) throws -> NewFile {
+    private static func writeTemporary(for name: String, in directory: String, contents: [UInt8],
+                                       mode: mode_t = 0o644) throws -> NewFile {
         let path = "\(directory)/\(temporaryPrefix)\(getpid()).\(name)"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw IPAMError.system(operation: "create", path: path, errno: errno) }
+        // The creation mode is filtered by the umask; the file must have exactly `mode`.
+        guard fchmod(fd, mode) == 0 else {
+            let code = errno
+            close(fd)
+            unlink(path)
+            throw IPAMError.system(operation: "chmod", path: path, errno: code)
+        }
         let file = NewFile(path: path, fd: fd)
         var written = 0
         while written < contents.count {

@@ -68,9 +68,7 @@ public struct NodeInfo: Codable, Hashable, Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let bytes: Data
         do { bytes = try encoder.encode(self) } catch { throw IPAMError.encodingFailed(reason: "\(error)") }
-        try FileIO.makeDirectories(runDir)
-        try FileIO.replace(Self.fileName, in: runDir, with: Array(bytes), durable: true)
-        try FileIO.syncDirectory(runDir)
+        try AtomicFile.write(Array(bytes), to: Self.path(runDir: runDir))
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import IPAM
 import Foundation
 
 /// `trellisd install-cni`: copies the plugin into the kubelet's CNI bin dir and writes the
@@ -55,8 +56,8 @@ struct InstallCNICommand: ParsableCommand {
             throw ValidationError("\(conflistPath) exists and was not written by trellisd install-cni; left unchanged (pass --force to replace it)")
         }
         let conflist = InstalledConflist(runDir: runDir, dataDir: dataDir, logFile: logFile)
-        try AtomicFile.write(binary, to: binDir + "/trellis", mode: 0o755)
-        try AtomicFile.write(Data(conflist.text.utf8), to: conflistPath)
+        try AtomicFile.write(Array(binary), to: binDir + "/trellis", mode: 0o755)
+        try AtomicFile.write(Array(conflist.text.utf8), to: conflistPath)
         print("installed \(binDir)/trellis and \(conflistPath)")
         if let first = InstalledConflist.firstConfig(inDirectory: confDir), first != Self.conflistName {
             print("warning: \(confDir)/\(first) sorts before \(Self.conflistName): a runtime that loads one network (containerd, CRI-O) uses \(first), not trellis")
