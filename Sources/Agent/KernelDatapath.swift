@@ -189,7 +189,8 @@ public final class KernelDatapath: NodeDatapath {
     /// ones only list it: one `nft` run per resync when nothing changed.
     private func ensureMasquerade(_ state: inout State) throws {
         guard config.masquerade else {
-            if try masquerade.listing() != nil {
+            // Without nft there is no table to remove: a node with --masquerade false needs no nft.
+            if (try? masquerade.listing()) ?? nil != nil {
                 try masquerade.remove()
                 logger.notice("removed the masquerade table \(MasqueradeRuleset.table) (--masquerade false)")
             }
@@ -205,10 +206,10 @@ public final class KernelDatapath: NodeDatapath {
     }
 
     private func masqueradeDrift(_ state: State) throws -> [String] {
-        let current = try masquerade.listing()
         if !config.masquerade {
-            return current == nil ? [] : ["the table \(MasqueradeRuleset.table) exists although --masquerade is false"]
+            return (try? masquerade.listing()) ?? nil == nil ? [] : ["the table \(MasqueradeRuleset.table) exists although --masquerade is false"]
         }
+        let current = try masquerade.listing()
         if current == nil { return ["the nftables table \(MasqueradeRuleset.table) is missing"] }
         return current == state.loadedMasquerade ? [] : ["the nftables table \(MasqueradeRuleset.table) differs from what the agent loaded"]
     }
