@@ -69,7 +69,7 @@ final class PluginNode {
     /// `unshare -m ...` for another mount namespace.
     @discardableResult
     func cnictlIPAM(_ arguments: [String], prefix: [String] = []) throws -> String {
-        try PluginProcess.verifyFresh(PluginProcess.cnictl)
+        try PluginProcess.verifyCnictlFresh()
         return try namespace.exec(prefix + [PluginProcess.cnictl, "ipam"] + arguments + ["--data-dir", dataDir])
     }
 

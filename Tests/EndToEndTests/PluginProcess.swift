@@ -35,7 +35,12 @@ struct PluginProcess {
 
     /// `verifyFresh` for the plugin: its own modules.
     static func verifyPluginFresh() throws {
-        try verifyFresh(trellis, modules: ["trellis", "CNI", "IPAM", "PodNetwork", "Netlink", "CNetlink"])
+        try verifyFresh(trellis, modules: ["trellis", "CNI", "IPAM", "PodNetwork", "Netlink", "NetworkModel", "CNetlink"])
+    }
+
+    /// `verifyFresh` for cnictl: its own modules.
+    static func verifyCnictlFresh() throws {
+        try verifyFresh(cnictl, modules: ["cnictl", "AgentAPI", "IPAM", "PodNetwork", "Netlink", "NetworkModel", "CNetlink"])
     }
 
     /// What one invocation printed and returned.
