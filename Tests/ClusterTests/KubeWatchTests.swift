@@ -41,6 +41,7 @@ struct KubeWatchTests {
         let list = try #require(served.first { $0.isList })
         let watch = try #require(served.first { $0.isWatch })
         #expect(list.query["limit"] == "500")
+        #expect(list.query["resourceVersion"] == "0", "lists are served from the watch cache")
         #expect(watch.query["allowWatchBookmarks"] == "true")
         #expect(watch.query["resourceVersion"] == "103")
     }
