@@ -8,6 +8,28 @@ extension EtcdClient {
                                kvs: (response.kvs ?? []).map(EtcdKeyValue.init))
     }
 
+    /// The keys `selector` covers, in pages of at most `pageSize` keys handed to `page` one at a
+    /// time (so a large range is decoded as it arrives, never held whole), all read at the
+    /// revision of the first page: one consistent snapshot, which the returned revision names.
+    /// Throws `EtcdError` (also when that revision is compacted between pages: list again) or
+    /// what `page` throws.
+    public func range(_ selector: EtcdKeySelector, pageSize: Int,
+                      _ page: ([EtcdKeyValue]) async throws -> Void) async throws -> Int64 {
+        var start = WireBytes(selector.key)
+        var revision: Int64?
+        while true {
+            let request = WireRangeRequest(key: start, range_end: selector.rangeEnd, revision: revision.map(WireInt64.init),
+                                           limit: WireInt64(Int64(pageSize)))
+            let response = try await call("kv/range", request, key: selector.key, as: WireRangeResponse.self)
+            let snapshot = revision ?? response.header?.revision?.value ?? 0
+            revision = snapshot
+            let kvs = response.kvs ?? []
+            try await page(kvs.map(EtcdKeyValue.init))
+            guard response.more == true, let last = kvs.last else { return snapshot }
+            start = WireBytes(last.key.bytes + [0])
+        }
+    }
+
     /// Writes `put.key` unconditionally, attached to `put.lease` if not 0 (`POST /v3/kv/put`);
     /// returns the store's revision after the write. A lease that does not exist is
     /// `.requestRejected` with gRPC code 5.

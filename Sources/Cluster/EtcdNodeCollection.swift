@@ -4,15 +4,22 @@ import NetworkModel
 /// The node keys in etcd (`/trellis/v1/nodes/`) as a collection of the list/watch engine:
 /// cursor = the store revision; a compacted revision means the watch expired. A record that
 /// does not parse counts as absent (its node no longer says how to reach it) and is logged.
+///
+/// The list is read in pages of `pageSize` keys at one revision and translated page by page, so
+/// the raw records of a large cluster are never held all at once.
 struct EtcdNodeCollection: ListWatchAdapter {
     let client: EtcdClient
+    var pageSize = 500
     let logger: Logger
 
     var resource: String { "nodes" }
 
     func list() async throws -> Listing<ClusterNode, Int64> {
-        let listed = try await client.range(.prefix(EtcdKeys.nodesPrefix))
-        return Listing(objects: listed.kvs.compactMap(translate), cursor: listed.revision)
+        var objects: [(key: String, value: ClusterNode?)] = []
+        let revision = try await client.range(.prefix(EtcdKeys.nodesPrefix), pageSize: pageSize) { page in
+            objects += page.compactMap(translate)
+        }
+        return Listing(objects: objects, cursor: revision)
     }
 
     func watch(from revision: Int64) async throws -> Session {

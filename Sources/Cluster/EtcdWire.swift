@@ -69,11 +69,14 @@ struct WireRangeRequest: Encodable {
     var key: WireBytes
     var range_end: WireBytes?
     var revision: WireInt64?
+    var limit: WireInt64?
 }
 
 struct WireRangeResponse: Decodable {
     var header: WireHeader?
     var kvs: [WireKeyValue]?
+    /// True when `limit` cut the answer short.
+    var more: Bool?
 }
 
 struct WirePutRequest: Encodable {

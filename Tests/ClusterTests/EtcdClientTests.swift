@@ -27,6 +27,28 @@ struct EtcdClientTests {
         }
     }
 
+    @Test("a paged range hands on every key once, page by page, all at the first page's revision")
+    func pagedRange() async throws {
+        try await withEtcdServer { server in
+            let client = try EtcdClient(endpoints: [server.endpoint])
+            for index in 1...7 { try await client.put(EtcdPut(key: "/p/\(index)", value: bytes("v\(index)"))) }
+            try await client.put(EtcdPut(key: "/q", value: bytes("outside")))
+            var pages: [[String]] = []
+            let revision = try await client.range(.prefix("/p/"), pageSize: 2) { page in
+                pages.append(page.map(\.key))
+                if pages.count == 1 {
+                    // Written after the first page: the snapshot must not see it.
+                    try await client.put(EtcdPut(key: "/p/0", value: bytes("late")))
+                    try await client.put(EtcdPut(key: "/p/8", value: bytes("late")))
+                }
+            }
+            #expect(pages.map(\.count) == [2, 2, 2, 1])
+            #expect(pages.flatMap { $0 } == (1...7).map { "/p/\($0)" })
+            #expect(revision == (try await client.range(.key("/q")).kvs.first?.modRevision))
+            #expect(try await client.range(.prefix("/p/")).kvs.count == 9, "the late keys exist, outside the snapshot")
+        }
+    }
+
     @Test("create-if-absent wins once; a stale mod-revision condition fails and reads the key back")
     func transactions() async throws {
         try await withEtcdServer { server in
