@@ -68,7 +68,10 @@ struct RecordFile: Codable {
     static func encode(_ record: AllocationRecord) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(UTCTimestamp.string(from: date))
+        }
         do { return Array(try encoder.encode(RecordFile(record))) } catch {
             throw IPAMError.encodingFailed(reason: "\(error)")
         }
@@ -77,7 +80,13 @@ struct RecordFile: Codable {
     /// The record in `bytes`, read from the file `path` of `address`, or why it is not one.
     static func decode(_ bytes: [UInt8], address: IPAddress, path: String) -> Result<AllocationRecord, CorruptRecord> {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            guard let date = UTCTimestamp.date(from: try container.decode(String.self)) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "created is not an ISO 8601 UTC time")
+            }
+            return date
+        }
         do {
             return .success(try decoder.decode(RecordFile.self, from: Data(bytes)).record(address: address))
         } catch {

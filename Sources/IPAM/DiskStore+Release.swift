@@ -78,7 +78,8 @@ extension DiskStore {
     /// container's records (the fast path of CNI DEL); returns their addresses, sorted.
     private func release(inContainer containerID: String,
                          where shouldRelease: (AllocationRecord) -> Bool) throws -> [IPAddress] {
-        try transaction(creating: false) { store in
+        let snapshot = try ContainerSnapshot.read(directory, containerID: containerID)
+        return try transaction(creating: false, snapshot: snapshot) { store in
             try remove(store.records(ofContainer: containerID).filter(shouldRelease), from: store).map(\.address).sorted()
         }
     }

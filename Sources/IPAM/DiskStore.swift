@@ -9,13 +9,15 @@ import Glibc
 /// Why this is tricky: the plugin runs as many concurrent processes (a burst of pod ADDs), any of
 /// which can be killed at any point. Hence: the lock is per open file (works across processes and
 /// threads, dropped by the kernel when a holder dies); a reservation is an exclusive `link` of a
-/// fully written, fsynced temporary file (a record is never visible half-written, and of two
-/// writers only one wins); a killed writer's temporary file is removed by the next transaction;
+/// fully written temporary file, fsynced once linked (a record is never visible half-written,
+/// and of two writers only one wins); a killed writer's temporary file is removed by the next
+/// transaction;
 /// a record that cannot be read keeps its address taken and is reported, never reused.
-/// Cost per ADD under the lock: one directory scan (the free address is picked from it: a taken
-/// address costs nothing), one read of every record file (only those that mention the container
-/// ID are decoded), one exclusive create; then, with the lock released, one fsync per new record.
-/// DEL: the scan, the reads, an unlink under the lock, then one fsync of the directory.
+/// Cost per ADD: before the lock, a read of every record file (only those that mention the
+/// container ID are decoded; see `ContainerSnapshot`); under the lock, one directory scan (the
+/// free address is picked from it: a taken address costs nothing), reads of the few files that
+/// changed since, one exclusive create; then, with the lock released, one fsync per new record.
+/// DEL: the same reads and an unlink under the lock, no fsync.
 public struct DiskStore: Sendable {
     /// Where the plugin keeps its stores unless configured otherwise.
     public static let defaultDataDir = "/var/lib/cni/trellis"
@@ -48,7 +50,8 @@ public struct DiskStore: Sendable {
     /// `.lockTimeout` (CNI code 11), `.system`.
     public func allocate(for attachment: AttachmentID, pod: PodMetadata, ranges: [IPPrefix],
                          now: Date = Date()) throws -> [IPAddress] {
-        try transaction(creating: true) { store in
+        let snapshot = try ContainerSnapshot.read(directory, containerID: attachment.containerID)
+        return try transaction(creating: true, snapshot: snapshot) { store in
             try Allocator.allocate(for: attachment, pod: pod, ranges: ranges, now: now, in: store)
         }
     }
@@ -64,21 +67,24 @@ public struct DiskStore: Sendable {
         try transaction(creating: false) { try $0.contents() }
     }
 
-    /// Runs `body` on the directory under the lock, then, with the lock released, makes its
-    /// changes durable: one fsync per new record (see `NewFile.sync`) and one of the directory
-    /// when records were removed. The caller returns only after that, so nothing it reports is
-    /// lost to a crash, while processes waiting for the lock do not queue behind the disk (and
-    /// their fsyncs share journal commits). Without `creating`, a missing directory is passed as
+    /// Runs `body` on the directory under the lock, then, with the lock released, makes the
+    /// records it created durable: one fsync each (see `NewFile.sync`). The caller returns only
+    /// after that, while processes waiting for the lock do not queue behind the disk (and their
+    /// fsyncs share journal commits). Removals are not synced: what durability protects against
+    /// is an operating-system crash, which takes every pod's network namespace with it, so after
+    /// one every record is stale whether its removal reached the disk or not (GC frees them);
+    /// a new record is synced so that it is never read back torn (a corrupt record keeps its
+    /// address until an operator frees it). Without `creating`, a missing directory is passed as
     /// an empty store and not created.
-    func transaction<T>(creating: Bool, _ body: (StoreDirectory) throws -> T) throws -> T {
+    func transaction<T>(creating: Bool, snapshot: ContainerSnapshot? = nil,
+                        _ body: (StoreDirectory) throws -> T) throws -> T {
         if access(directory, F_OK) != 0 {
             guard creating else { return try body(StoreDirectory(path: directory)) }
             try FileIO.makeDirectories(directory)
         }
-        let store = StoreDirectory(path: directory)
+        let store = StoreDirectory(path: directory, snapshot: snapshot)
         let result = try StoreLock.holding(lockPath, timeout: lockTimeout) { try body(store) }
         for file in store.newFiles { try file.sync() }
-        if store.removedEntries { try FileIO.syncDirectory(directory) }
         return result
     }
 

@@ -14,26 +14,30 @@ import Glibc
 /// any we see is a killed writer's leftover and is removed. Other names are ignored.
 final class StoreDirectory: AllocationStore {
     let path: String
-    /// Set when an address file was removed, so the transaction ends with one `fsync` of the
-    /// directory instead of one per removal.
-    private(set) var removedEntries = false
+    /// False for a read without the lock: it then changes nothing (not even leftovers).
+    private let locked: Bool
+    /// What a read without the lock found for one container, so that only what changed since
+    /// is read under the lock (see `ContainerSnapshot`).
+    private let snapshot: ContainerSnapshot?
     /// The records this transaction created, to be made durable once the lock is released.
     private(set) var newFiles: [NewFile] = []
     /// The address files as this transaction knows them: read once, then kept up to date.
     private var listing: [(address: IPAddress, name: String)]?
 
-    init(path: String) {
+    init(path: String, locked: Bool = true, snapshot: ContainerSnapshot? = nil) {
         self.path = path
+        self.locked = locked
+        self.snapshot = snapshot
     }
 
-    /// The address files, by address (the directory is read once per transaction). Removes
-    /// leftover temporary files on the way.
+    /// The address files, by address (the directory is read once per transaction). Under the
+    /// lock, removes leftover temporary files on the way.
     func addressFiles() throws -> [(address: IPAddress, name: String)] {
         if let listing { return listing }
         var files: [(address: IPAddress, name: String)] = []
         for name in try FileIO.entries(of: path) ?? [] {
             if name.hasPrefix(FileIO.temporaryPrefix) {
-                try FileIO.remove(path + "/" + name)
+                if locked { try FileIO.remove(path + "/" + name) }
             } else if let address = IPAddress(name) {
                 files.append((address, name))
             }
@@ -64,22 +68,29 @@ final class StoreDirectory: AllocationStore {
     }
 
     /// The readable records of `containerID`, in no particular order.
+    func records(ofContainer containerID: String) throws -> [AllocationRecord] {
+        try files(ofContainer: containerID).map(\.record)
+    }
+
+    /// The readable records of `containerID` with their file names.
     ///
     /// Decoding every record is most of the cost of an ADD or DEL; a record's bytes contain the
     /// container ID verbatim when it has no character JSON escapes (CNI restricts IDs to
-    /// `[A-Za-z0-9_.-]`), so only the files containing it are decoded.
-    func records(ofContainer containerID: String) throws -> [AllocationRecord] {
+    /// `[A-Za-z0-9_.-]`), so only the files containing it are decoded. With a snapshot of the
+    /// container, only the files it says may have changed are read at all.
+    func files(ofContainer containerID: String) throws -> [(name: String, record: AllocationRecord)] {
         let needle = Array(containerID.utf8)
         let verbatim = !needle.isEmpty && needle.allSatisfy {
             (0x20..<0x80).contains($0) && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
         }
-        var found: [AllocationRecord] = []
-        for file in try addressFiles() {
+        let known = snapshot?.containerID == containerID ? snapshot : nil
+        var found: [(name: String, record: AllocationRecord)] = []
+        for file in try addressFiles() where known?.mustRead(file.name) ?? true {
             guard let bytes = try FileIO.read(path + "/" + file.name) else { continue }
             if verbatim, !Self.bytes(bytes, contain: needle) { continue }
             let decoded = RecordFile.decode(bytes, address: file.address, path: path + "/" + file.name)
             if case .success(let record) = decoded, record.attachment.containerID == containerID {
-                found.append(record)
+                found.append((file.name, record))
             }
         }
         return found
@@ -113,7 +124,6 @@ final class StoreDirectory: AllocationStore {
     /// Removes the file of `file`, whatever its name's spelling; `true` when it existed.
     func remove(_ file: (address: IPAddress, name: String)) throws -> Bool {
         let removed = try FileIO.remove(path + "/" + file.name)
-        if removed { removedEntries = true }
         listing = try addressFiles().filter { $0.name != file.name }
         return removed
     }

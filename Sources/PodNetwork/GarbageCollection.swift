@@ -29,7 +29,9 @@ extension PodWiring {
         let released = try release(store)
         let (records, corrupt) = try store.list()
         guard corrupt.isEmpty else { return GarbageCollection(released: released, removedVeths: [], corrupt: corrupt) }
-        let owned = Set(records.map { HostVethName.forAttachment($0.attachment) })
+        let owned = Set(records.flatMap { record in
+            [HostVethName.forAttachment(record.attachment), HostVethName.legacy(containerID: record.attachment.containerID)]
+        })
         let orphans = candidates.filter { !owned.contains($0.name) }
         for veth in orphans { try remove(veth) }
         return GarbageCollection(released: released, removedVeths: orphans, corrupt: [])

@@ -13,10 +13,21 @@ public enum HostVethName {
 
     /// The host veth name for `attachment`.
     public static func forAttachment(_ attachment: AttachmentID) -> String {
-        let hash = FNV1a.hash64(Array(attachment.containerID.utf8) + [0] + Array(attachment.ifname.utf8))
+        name(FNV1a.hash64(Array(attachment.containerID.utf8) + [0] + Array(attachment.ifname.utf8)))
+    }
+
+    /// The name a pod's host veth had before names included the interface (`trl` + the hash of
+    /// the container ID alone). Pods wired by an older plugin keep theirs until they are deleted
+    /// (the veth goes with the pod's namespace), so garbage collection counts it as owned by
+    /// any allocation of that container.
+    public static func legacy(containerID: String) -> String {
+        name(FNV1a.hash64(containerID.utf8))
+    }
+
+    /// `trl` + the first 11 of the 16 hex digits of `hash`.
+    private static func name(_ hash: UInt64) -> String {
         let hex = String(hash, radix: 16)
-        let padded = String(repeating: "0", count: 16 - hex.count) + hex
-        return prefix + padded.prefix(11)
+        return prefix + (String(repeating: "0", count: 16 - hex.count) + hex).prefix(11)
     }
 
     /// True for names `forAttachment` makes: the prefix and 11 lower-case hex digits.

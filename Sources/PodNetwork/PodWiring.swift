@@ -71,6 +71,10 @@ public struct PodWiring: Sendable {
         }
         let podLink = try step("read back \(a.interfaceName) in \(a.namespacePath)") { try pod.link(named: a.interfaceName) }
         guard let podMAC = podLink.mac else { throw PodNetworkError.missingMAC(interface: a.interfaceName) }
+        // Both ends up first: the kernel's link watcher then has the rest of the wiring to make
+        // them operational (see `waitUntilRunning`), so ADD rarely waits for it at the end.
+        try step("set \(a.interfaceName) up") { try pod.setUp(a.interfaceName) }
+        try step("set \(hostVeth.name) up") { try host.setUp(hostVeth.name) }
         try afterStep(.vethCreated)
 
         for address in a.addresses {
@@ -78,7 +82,6 @@ public struct PodWiring: Sendable {
                 try pod.addAddress(IPPrefix(host: address), linkIndex: podLink.index, noDAD: true)
             }
         }
-        try step("set \(a.interfaceName) up") { try pod.setUp(a.interfaceName) }
         try afterStep(.podAddresses)
 
         for family in a.families {
@@ -92,7 +95,6 @@ public struct PodWiring: Sendable {
         for route in a.podRoutes(linkIndex: podLink.index) { try addPodRoute(route, on: pod) }
         try afterStep(.podRoutes)
 
-        try step("set \(hostVeth.name) up") { try host.setUp(hostVeth.name) }
         for address in a.addresses {
             try step("add neighbour \(address) on \(hostVeth.name)") {
                 try host.replaceNeighbor(Neighbor(address: address, mac: podMAC, linkIndex: hostVeth.index))
@@ -205,15 +207,15 @@ public struct PodWiring: Sendable {
 
 /// The steps of `PodWiring.add`, in order; a fault injected after any of them must leave nothing.
 public enum WiringStep: CaseIterable, Sendable {
-    /// The veth pair exists, both ends read back.
+    /// The veth pair exists, both ends read back and up.
     case vethCreated
-    /// The pod's addresses are on its interface, which is up.
+    /// The pod's addresses are on its interface.
     case podAddresses
     /// The pod's permanent neighbour entries for its gateways.
     case gatewayNeighbors
     /// The pod's on-link gateway and default routes.
     case podRoutes
-    /// The host veth is up with a neighbour entry per pod address.
+    /// The host veth has a neighbour entry per pod address.
     case hostNeighbors
     /// The host's routes to the pod (the last step).
     case hostRoutes

@@ -90,7 +90,8 @@ struct Diagnosis {
         for record in corrupt { add("pod", "corrupt allocation record \(record.path): \(record.reason)") }
         let routes = Set((try? handle.routes())?.map(\.destination) ?? []) .union((try? handle.routes(family: .v6))?.map(\.destination) ?? [])
         for record in records {
-            let veth = HostVethName.forAttachment(record.attachment)
+            let names = [HostVethName.forAttachment(record.attachment), HostVethName.legacy(containerID: record.attachment.containerID)]
+            let veth = names.first { (try? handle.findLink(named: $0)) != nil } ?? names[0]
             if !node.podCIDRs.contains(where: { $0.contains(record.address) }) {
                 add("pod", "\(record.summary) is outside this node's slice")
             }

@@ -1,6 +1,7 @@
 import CNI
 import FoundationEssentials
 import Glibc
+import IPAM
 
 /// The plugin's log: one line per event appended to the config's `logFile` (stderr when none
 /// is set), never stdout, which carries the result. Opening the file is deferred to the first
@@ -28,7 +29,7 @@ struct PluginLog {
 
     private func write(_ severity: NetworkConfig.LogLevel, _ message: String) {
         guard severity.isAtLeast(level) else { return }
-        let line = "\(Date().formatted(.iso8601)) \(severity.rawValue) [\(getpid())] \(message)\n"
+        let line = "\(UTCTimestamp.string(from: Date())) \(severity.rawValue) [\(getpid())] \(message)\n"
         guard let path else {
             StandardStreams.write(Data(line.utf8), to: STDERR_FILENO)
             return

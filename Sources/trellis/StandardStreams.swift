@@ -4,8 +4,23 @@ import Glibc
 import FoundationEssentials
 
 /// stdin and stdout as raw file descriptors (FileHandle lives in full Foundation, which the
-/// plugin does not link).
+/// plugin does not link), and the environment.
 enum StandardStreams {
+    /// The process's environment, read from `environ` (`ProcessInfo`'s dictionary costs the
+    /// plugin a noticeable share of each invocation). For a repeated name the first one wins.
+    static func environment() -> [String: String] {
+        var variables: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "="), variables[String(text[..<equals])] == nil {
+                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return variables
+    }
+
     /// All of stdin, up to end of file.
     static func readInput() -> Data {
         var data = Data()

@@ -11,7 +11,7 @@ import FoundationEssentials
 if CommandLine.arguments.dropFirst().first == VethReaper.argument {
     exit(VethReaper.reap(CommandLine.arguments))
 }
-let outcome = CNIDispatcher.run(plugin: TrellisPlugin(), environment: ProcessInfo.processInfo.environment,
+let outcome = CNIDispatcher.run(plugin: TrellisPlugin(), environment: StandardStreams.environment(),
                                 stdin: StandardStreams.readInput())
 StandardStreams.write(outcome.stdout, to: STDOUT_FILENO)
 exit(outcome.exitCode)

@@ -143,8 +143,8 @@ import TestSupport
             let add = try node.run("ADD", containerID: containerID(7), netns: pods[0].path)
             #expect(add.errorCode == 11, "no node.json yet: try again later")
             let log = try String(contentsOfFile: node.root.appendingPathComponent("trellis.log").path, encoding: .utf8)
-            #expect(log.contains("ERROR") && log.contains("ADD \(containerID(7))/eth0 failed") && log.contains("node.json") ||
-                    log.contains("does not exist"), "\(log)")
+            #expect(log.contains(" error [") && log.contains("ADD \(containerID(7))/eth0 failed:")
+                    && log.contains("node.json does not exist"), "\(log)")
         }
     }
 }

@@ -173,6 +173,20 @@ import Testing
         }
     }
 
+    @Test func transactionAfterAStaleSnapshotSeesTheContainersRecordsAsTheyAreNow() throws {
+        try withTemporaryDirectory { dir in
+            let store = try DiskStore(dataDir: dir, network: "trellis")
+            _ = try store.allocate(for: attachment("other"), pod: testPod, ranges: v4)
+            let before = try ContainerSnapshot.read(store.directory, containerID: "c1")
+            let got = try store.allocate(for: attachment("c1"), pod: testPod, ranges: v4)  // after the snapshot
+            #expect(try store.transaction(creating: false, snapshot: before) { try $0.addresses(of: attachment("c1")) } == got)
+
+            let holding = try ContainerSnapshot.read(store.directory, containerID: "c1")
+            try store.release(containerID: "c1", ifname: "eth0")
+            #expect(try store.transaction(creating: false, snapshot: holding) { try $0.addresses(of: attachment("c1")) }.isEmpty)
+        }
+    }
+
     @Test func orphanReleaseRefusesWhenNoNetnsIsVisibleUnlessForced() throws {
         try withTemporaryDirectory { dir in
             let store = try DiskStore(dataDir: dir, network: "trellis")

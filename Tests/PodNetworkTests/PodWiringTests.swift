@@ -83,4 +83,21 @@ import TestSupport
             #expect(fixture.nodeCanPing("10.244.1.1"))
         }
     }
+
+    @Test func garbageCollectionKeepsTheVethOfAPodWiredBeforeNamesIncludedTheInterface() throws {
+        try PodFixture.with { fixture in
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-podnet-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            let store = try DiskStore(dataDir: root, network: "trellis")
+            let old = fixture.attachment("wired-by-an-older-plugin", address: "10.244.1.1")
+            _ = try store.allocate(for: old.attachment, pod: PodMetadata(netns: fixture.pod.path), ranges: [IPPrefix("10.244.1.0/24")!])
+            let legacy = HostVethName.legacy(containerID: old.attachment.containerID)
+            #expect(legacy != HostVethName.forAttachment(old.attachment))
+            try fixture.node.exec(["ip", "link", "add", legacy, "type", "veth", "peer", "name", "trlpeer0"])
+
+            let done = try fixture.inNode { try PodWiring().collectGarbage(in: store) { _ in [] } }
+            #expect(done.removedVeths.isEmpty, "a live pod's veth under the old name is owned by its allocation")
+            #expect(try fixture.links(in: fixture.node).contains(legacy))
+        }
+    }
 }
