@@ -1,14 +1,15 @@
 import NetworkModel
 import Foundation
 import Netlink
+import Synchronization
 import TestSupport
 import Testing
 
 @Suite("Dumps")
 struct DumpTests {
     @Test("a dump the kernel interrupts (table changed mid-dump) is repeated and stays consistent")
-    func interruptedDumpIsRepeated() async throws {
-        try await withTestNamespace { namespace in
+    func interruptedDumpIsRepeated() throws {
+        try withTestNamespace { namespace in
             let up = try UpLink(in: namespace)
             let base = try ip("10.50.0.0")
             // Enough addresses that one dump spans several datagrams.
@@ -19,15 +20,28 @@ struct DumpTests {
             let reader = up.handle
             let linkIndex = up.link.index
 
-            let churning = Task.detached {
-                while !Task.isCancelled {
-                    try churn.addAddress(churned, linkIndex: linkIndex)
-                    try churn.deleteAddress(churned, linkIndex: linkIndex)
+            // The churn runs on a thread of its own, so a busy test pool cannot starve it, and in
+            // bursts (5 ms of changes, 5 ms of quiet): a dump that starts in a burst is
+            // interrupted, and its repetition can land in the quiet that follows.
+            let stop = Atomic<Bool>(false)
+            let finished = DispatchSemaphore(value: 0)
+            Thread {
+                while !stop.load(ordering: .relaxed) {
+                    let burst = ContinuousClock.now + .milliseconds(5)
+                    while ContinuousClock.now < burst {
+                        try? churn.addAddress(churned, linkIndex: linkIndex)
+                        try? churn.deleteAddress(churned, linkIndex: linkIndex)
+                    }
+                    Thread.sleep(forTimeInterval: 0.005)
                 }
+                finished.signal()
+            }.start()
+            defer {
+                stop.store(true, ordering: .relaxed)
+                finished.wait()
             }
-            defer { churning.cancel() }
-            // Under this much churn a dump may also be interrupted on every attempt and give up
-            // with EINTR; what must happen is a dump that was repeated and then came back whole.
+            // A dump may also be interrupted on every attempt and give up with EINTR; what must
+            // happen is a dump that was repeated and then came back whole.
             var repeatedThenWhole = false
             let deadline = ContinuousClock.now + .seconds(20)
             while !repeatedThenWhole && ContinuousClock.now < deadline {
@@ -40,8 +54,6 @@ struct DumpTests {
                     continue
                 }
             }
-            churning.cancel()
-            try await churning.value
             #expect(repeatedThenWhole)
         }
     }
