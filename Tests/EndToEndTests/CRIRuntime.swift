@@ -170,17 +170,8 @@ final class CRIRuntime {
 
     private func startContainerd() throws {
         guard let holder else { throw LabError(message: "no holder") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-        process.arguments = ["-t", "\(holder.processIdentifier)", "-m", "-n", "containerd",
-                             "--config", root.appendingPathComponent("config.toml").path]
-        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
-        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        logHandle.seekToEndOfFile()
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try startAppendingOutput(to: log, "/usr/bin/nsenter", [
+            "-t", "\(holder.processIdentifier)", "-m", "-n", "containerd", "--config", root.appendingPathComponent("config.toml").path])
         let pid = process.processIdentifier
         containerd = pid
         let deadline = ContinuousClock.now + .seconds(20)

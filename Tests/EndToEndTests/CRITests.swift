@@ -117,7 +117,9 @@ import TestSupport
             #expect(try cri.sandboxes().count == 2, "no sandbox of the failed pod stays")
             #expect(try node.allocations().count == 2, "no address is held for it")
             #expect(try node.hostVeths() == veths, "no veth is left for it")
-            #expect(try cri.sandboxNetnsMounts().count == 2, "no network namespace is left for it")
+            var mounts: [String] = []
+            #expect(try eventually(within: .seconds(5)) { mounts = try cri.sandboxNetnsMounts(); return mounts.count == 2 },
+                    "no network namespace is left for it: \(mounts)")
         }
     }
 }
