@@ -107,7 +107,7 @@ import TestSupport
                          mtu: 1450, mode: .vxlan).write(to: node.runDir)
             _ = try cri.runSandbox("one")
             _ = try cri.runSandbox("two")
-            let veths = try node.hostVeths()
+            let veths = try node.hostVeths(), netnsBefore = Set(try cri.sandboxNetnsMounts())
 
             let failed = try #require(try cri.runSandboxes("three").first)
             #expect(failed["id"] == nil)
@@ -118,8 +118,10 @@ import TestSupport
             #expect(try node.allocations().count == 2, "no address is held for it")
             #expect(try node.hostVeths() == veths, "no veth is left for it")
             var mounts: [String] = []
-            #expect(try eventually(within: .seconds(5)) { mounts = try cri.sandboxNetnsMounts(); return mounts.count == 2 },
-                    "no network namespace is left for it: \(mounts)")
+            #expect(try eventually(within: .seconds(5)) {
+                mounts = try cri.sandboxNetnsMounts()
+                return Set(mounts).isSubset(of: netnsBefore)
+            }, "no network namespace is left for it: \(mounts), before: \(netnsBefore)")
         }
     }
 }
