@@ -6,7 +6,8 @@ SHELL := /bin/bash
 # when one of them is missing.
 DEBS := libnl-3-dev libnl-route-3-dev libmnl-dev pkg-config iproute2 etcd-server etcd-client \
         nftables iperf3 iputils-ping containernetworking-plugins podman runc busybox-static \
-        iptables jq procps util-linux kmod
+        iptables jq procps util-linux kmod \
+        containerd python3-venv
 
 RELEASE_DIR := .build/release
 # Release builds find libnl through build/pkgconfig-static, which names Debian's static archives:
@@ -19,7 +20,7 @@ SWIFT_RELEASE := PKG_CONFIG_PATH=$(CURDIR)/build/pkgconfig-static swift build -c
 PLUGIN_SCRATCH := .build/plugin
 BINARIES := trellis trellisd cnictl
 
-.PHONY: deps build release test bench demo clean
+.PHONY: deps build release test bench demo clean cri-venv image
 
 deps:
 	@if ! dpkg-query -W -f='$${Status}\n' $(DEBS) 2>/dev/null | grep -v '^install ok installed$$' | grep -q . \
@@ -41,8 +42,28 @@ release: deps
 build: release
 	swift build --build-tests
 
-test: build
-	TRELLIS_BIN_DIR=$(CURDIR)/$(RELEASE_DIR) swift test --skip-build
+# The CRI tests (Tests/EndToEndTests/CRI*.swift) talk to containerd through Tests/EndToEndTests/cri/cri.py,
+# which uses the CRI stubs of `container-runtime-interface-api` from PyPI, kept in a venv of its own.
+CRI_VENV := .build/cri-venv
+cri-venv: $(CRI_VENV)/.installed
+$(CRI_VENV)/.installed: | deps
+	rm -rf $(CRI_VENV)
+	/usr/bin/python3 -m venv $(CRI_VENV)
+	$(CRI_VENV)/bin/pip install -q container-runtime-interface-api==2.0.1
+	touch $@
+
+test: build cri-venv
+	TRELLIS_BIN_DIR=$(CURDIR)/$(RELEASE_DIR) TRELLIS_CRI_PYTHON=$(CURDIR)/$(CRI_VENV)/bin/python swift test --skip-build
+
+# The image deploy/trellis.yaml runs, built offline with podman FROM scratch (deploy/Containerfile):
+# the executables stripped, nft and the libraries they load. Prints its size.
+IMAGE := localhost/trellis:0.1.0
+IMAGE_ROOT := .build/image-root
+image: release
+	deploy/image-rootfs $(IMAGE_ROOT) $(RELEASE_DIR)
+	podman build --pull=never -q -f deploy/Containerfile -t $(IMAGE) $(IMAGE_ROOT)
+	@podman image inspect --format '{{.Size}}' $(IMAGE) | \
+	  awk '{ printf "image: $(IMAGE), %.1f MB\n", $$1 / 1000000 }'
 
 # Every benchmark in bench/ against its anchor, in one run, as one table (bench/run --help).
 # BENCH picks some by name: `make bench BENCH=plugin-latency`.

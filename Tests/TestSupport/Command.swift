@@ -67,3 +67,22 @@ private final class ErrorCollector: @unchecked Sendable {
     var data = Data()
     let done = DispatchSemaphore(value: 0)
 }
+
+/// Starts `executable ARGUMENTS` with stdin from /dev/null and stdout and stderr appended to the
+/// file `log` (created if missing), for daemons a test runs; returns the running process.
+public func startAppendingOutput(to log: String, _ executable: String, _ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if !FileManager.default.fileExists(atPath: log) {
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+    }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    defer { try? handle.close() }
+    handle.seekToEndOfFile()
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return process
+}

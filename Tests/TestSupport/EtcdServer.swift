@@ -87,24 +87,9 @@ public final class EtcdServer: Sendable {
             "--initial-cluster", "trellis-test=\(peerURL)", "--initial-cluster-state", "new",
         ] + (tls.map { ["--client-cert-auth", "--trusted-ca-file", $0.caFile, "--cert-file", $0.certFile,
                         "--key-file", $0.keyFile] } ?? []) + extraArguments
-        let child = Process()
-        if let namespace {
-            child.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            child.arguments = ["netns", "exec", namespace, "/usr/bin/etcd"] + arguments
-        } else {
-            child.executableURL = URL(fileURLWithPath: "/usr/bin/etcd")
-            child.arguments = arguments
-        }
-        if !FileManager.default.fileExists(atPath: logPath) {
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        child.standardOutput = log
-        child.standardError = log
-        child.standardInput = FileHandle.nullDevice
-        try child.run()
-        try log.close()
+        let child = try namespace.map { namespace in
+            try startAppendingOutput(to: logPath, "/usr/sbin/ip", ["netns", "exec", namespace, "/usr/bin/etcd"] + arguments)
+        } ?? startAppendingOutput(to: logPath, "/usr/bin/etcd", arguments)
         process.withLock { $0 = child }
         try waitUntilHealthy(timeout: timeout)
     }
