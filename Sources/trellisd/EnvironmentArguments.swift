@@ -8,7 +8,7 @@ enum EnvironmentArguments {
         "run": ["node-name", "datastore", "etcd-endpoints", "kubeconfig", "cluster-cidr", "node-subnet-size",
                 "mode", "iface", "vxlan-vni", "vxlan-port", "run-dir", "masquerade", "mtu", "metrics-addr",
                 "resync-interval", "lease-ttl", "etcd-cafile", "etcd-certfile", "etcd-keyfile"],
-        "install-cni": ["bin-dir", "conf-dir", "source-dir"],
+        "install-cni": ["bin-dir", "conf-dir", "source-dir", "run-dir", "data-dir", "log-file"],
         "uninstall": ["node-name", "datastore", "etcd-endpoints", "run-dir", "bin-dir", "conf-dir",
                       "etcd-cafile", "etcd-certfile", "etcd-keyfile"],
     ]
