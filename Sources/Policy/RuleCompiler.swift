@@ -168,11 +168,7 @@ extension IPFamily {
 enum SetName {
     /// `KIND` + family digit + `-` + 16 hex digits of FNV-1a over `key`.
     static func make(_ kind: String, _ family: IPFamily, key: [String]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.joined(separator: "\u{1f}").utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
+        let hex = String(FNV1a.hash64(key.joined(separator: "\u{1f}").utf8), radix: 16)
         return "\(kind)\(family.digit)-" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
