@@ -15,8 +15,10 @@ public struct AgentConfig: Sendable {
     /// The cluster's pod CIDRs (`--cluster-cidr`): slices are leased from them (etcd), and
     /// traffic inside them is never masqueraded.
     public var clusterCIDRs: [IPPrefix]
-    /// The prefix length of a node's slice (etcd).
+    /// The prefix length of a node's IPv4 slice (etcd).
     public var nodeSubnetSize: Int
+    /// The prefix length of a node's IPv6 slice (etcd, dual-stack).
+    public var nodeSubnetSizeV6: Int
     public var mode: DatapathMode
     /// `nil`: the interface of the default route.
     public var underlayInterface: String?
@@ -32,7 +34,7 @@ public struct AgentConfig: Sendable {
 
     /// A configuration; every property as documented on the type.
     public init(nodeName: String, datastore: DatastoreConfig, clusterCIDRs: [IPPrefix], nodeSubnetSize: Int = 24,
-                mode: DatapathMode, underlayInterface: String? = nil, vxlan: VXLANSettings = VXLANSettings(),
+                nodeSubnetSizeV6: Int = 64, mode: DatapathMode, underlayInterface: String? = nil, vxlan: VXLANSettings = VXLANSettings(),
                 runDir: String = "/run/trellis", masquerade: Bool = true, underlayMTU: Int? = nil,
                 metricsAddress: HostPort = HostPort("127.0.0.1:9469")!, resyncInterval: Duration = .seconds(30),
                 leaseTTL: Duration = .seconds(24 * 3600)) {
@@ -40,6 +42,7 @@ public struct AgentConfig: Sendable {
         self.datastore = datastore
         self.clusterCIDRs = clusterCIDRs
         self.nodeSubnetSize = nodeSubnetSize
+        self.nodeSubnetSizeV6 = nodeSubnetSizeV6
         self.mode = mode
         self.underlayInterface = underlayInterface
         self.vxlan = vxlan

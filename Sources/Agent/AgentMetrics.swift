@@ -1,9 +1,12 @@
+import NetworkModel
 import Prometheus
 
 /// The agent's Prometheus metrics (served on `/metrics`).
 public struct AgentMetrics: Sendable {
     /// Peers in the last complete list, this node excluded.
     let peers: Gauge
+    /// The peers' slices by family (`ipv4`, `ipv6`): what this node routes to.
+    let peerSlices: @Sendable (IPFamily) -> Gauge
     /// Reconciles by trigger (`event` or `resync`).
     let reconciles: @Sendable (String) -> Counter
     /// Kernel writes that failed (retried on the next reconcile).
@@ -18,6 +21,10 @@ public struct AgentMetrics: Sendable {
     /// The metrics, registered in `registry`.
     public init(registry: PrometheusCollectorRegistry) {
         peers = registry.makeGauge(name: "trellis_peers", help: "Peers in the last complete list of nodes")
+        peerSlices = { family in
+            registry.makeGauge(name: "trellis_peer_slices", labels: [("family", family == .v4 ? "ipv4" : "ipv6")],
+                               help: "Peers' pod CIDR slices by address family")
+        }
         reconciles = { trigger in
             registry.makeCounter(name: "trellis_reconciles_total", labels: [("trigger", trigger)],
                                  help: "Reconciles of the datapath by trigger")

@@ -40,8 +40,9 @@ public enum AgentRuntime {
     private static func makeSource(_ config: AgentConfig, logger: Logger) throws -> any NodeSource {
         switch config.datastore {
         case .etcd(let endpoints, let tls):
-            return try EtcdNodeSource(endpoints: endpoints, tls: tls, clusterCIDR: config.clusterCIDRs[0],
-                                      nodeSubnetLength: config.nodeSubnetSize, leaseTTL: config.leaseTTL, logger: logger)
+            return try EtcdNodeSource(endpoints: endpoints, tls: tls, clusterCIDRs: config.clusterCIDRs,
+                                      nodeSubnetLength: config.nodeSubnetSize, nodeSubnetLengthV6: config.nodeSubnetSizeV6,
+                                      leaseTTL: config.leaseTTL, logger: logger)
         case .kubernetes(let kubeconfig):
             let clientConfig = try kubeconfig.map { path throws in try KubeClientConfig.kubeconfig(path: path) }
                 ?? KubeClientConfig.inCluster()

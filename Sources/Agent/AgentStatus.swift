@@ -12,6 +12,8 @@ public actor AgentStatus {
 
     private var report: AgentStatusReport
     private var peersByName: [String: ClusterNode] = [:]
+    /// The peers' slices per family, kept with `peersByName`.
+    private var peerSliceCounts: [IPFamily: Int] = [:]
     private var waiters: [(id: UInt64, until: @Sendable (AgentFacts) -> Bool, resume: CheckedContinuation<Void, Never>)] = []
     private var nextWaiter: UInt64 = 0
     /// The last error recorded and how often in a row.
@@ -30,6 +32,9 @@ public actor AgentStatus {
 
     /// The number of peers.
     public var peerCount: Int { peersByName.count }
+
+    /// The number of the peers' slices of `family`.
+    public func peerSlices(_ family: IPFamily) -> Int { peerSliceCounts[family, default: 0] }
 
     /// The whole report, peers sorted by name.
     public func snapshot() -> AgentStatusReport {
@@ -55,7 +60,11 @@ public actor AgentStatus {
 
     /// Applies peers' changes (nil: gone).
     public func updatePeers(_ changes: [(name: String, node: ClusterNode?)], at time: Date) {
-        for (name, node) in changes { peersByName[name] = node }
+        for (name, node) in changes {
+            for slice in peersByName[name]?.podCIDRs ?? [] { peerSliceCounts[slice.family, default: 0] -= 1 }
+            for slice in node?.podCIDRs ?? [] { peerSliceCounts[slice.family, default: 0] += 1 }
+            peersByName[name] = node
+        }
         report.lastSync = time
     }
 

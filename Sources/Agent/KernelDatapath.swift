@@ -50,13 +50,14 @@ public final class KernelDatapath: NodeDatapath {
         let underlay = try Self.readUnderlay(config, handle)
         state = Mutex(State(underlay: underlay,
                             local: ClusterNode(name: config.nodeName, podCIDRs: [], publicIP: underlay.address.address,
+                                               publicIPv6: Self.publishedIPv6(config, underlay),
                                                vtepMAC: VTEPMAC.forNode(config.nodeName).description, backend: config.mode),
                             reconciler: nil, loadedMasquerade: nil))
     }
 
     /// What this node publishes about itself.
     public var registration: NodeRegistration {
-        state.withLock { NodeRegistration(name: config.nodeName, publicIP: $0.local.publicIP,
+        state.withLock { NodeRegistration(name: config.nodeName, publicIP: $0.local.publicIP, publicIPv6: $0.local.publicIPv6,
                                           vtepMAC: VTEPMAC.forNode(config.nodeName).description, backend: config.mode) }
     }
 
@@ -64,7 +65,7 @@ public final class KernelDatapath: NodeDatapath {
         try state.withLock { state in
             state.underlay = try Self.readUnderlay(config, handle)
             try ensureMasquerade(&state)
-            if config.mode != .direct {
+            if overlayConfig(state).usesVXLAN {
                 _ = try VXLANDevice.ensure(config: overlayConfig(state), handle: handle, withAddresses: false)
             }
             return localState(state, warnings: ensureForwarding(state))
@@ -147,7 +148,8 @@ public final class KernelDatapath: NodeDatapath {
 
     private func localState(_ state: State, warnings: [String] = []) -> LocalState {
         LocalState(underlayInterface: state.underlay.name, underlayMTU: state.underlay.mtu,
-                   podMTU: overlayConfig(state).podMTU, publicIP: state.local.publicIP, warnings: warnings)
+                   podMTU: overlayConfig(state).podMTU, publicIP: state.local.publicIP,
+                   underlayAddresses: state.underlay.addresses, warnings: warnings)
     }
 
     /// A reconciler for the current configuration, carrying over the old one's peers (its
@@ -219,16 +221,28 @@ public final class KernelDatapath: NodeDatapath {
         Set(config.clusterCIDRs.map(\.family)).sorted { $0.rawValue < $1.rawValue }.map { Sysctl.forwardingKey(ipv6: $0 == .v6) }
     }
 
-    /// Turns forwarding on; returns what could not be (as warnings).
+    /// Turns forwarding on; returns what could not be (as warnings). Before IPv6 forwarding, the
+    /// underlay's `accept_ra` goes from 1 to 2: a forwarding host ignores router advertisements
+    /// at 1, and the node would lose an IPv6 default route learnt from them (0, set by the
+    /// operator, stays).
     private func ensureForwarding(_ state: State) -> [String] {
-        forwardingFamilies(state).compactMap { key in
+        let acceptRA = "net/ipv6/conf/\(state.underlay.name)/accept_ra"
+        var keys = forwardingFamilies(state)
+        if keys.contains(Sysctl.forwardingKey(ipv6: true)), Sysctl.read(acceptRA) == "1" { keys.insert(acceptRA, at: 0) }
+        return keys.compactMap { key in
+            let value = key == acceptRA ? "2" : "1"
             do {
-                if try Sysctl.ensure(key, "1") { logger.info("turned on \(key)") }
+                if try Sysctl.ensure(key, value) { logger.info("set \(key) to \(value)") }
                 return nil
             } catch {
-                return "\(error); the plugin sets it on the host at the next pod ADD"
+                return key == acceptRA ? "\(error)" : "\(error); the plugin sets it on the host at the next pod ADD"
             }
         }
+    }
+
+    /// The IPv6 underlay address this node publishes: on a dual-stack cluster, the underlay's.
+    private static func publishedIPv6(_ config: AgentConfig, _ underlay: UnderlayLink) -> IPAddress? {
+        config.clusterCIDRs.contains { $0.family == .v6 } ? underlay.addressV6?.address : nil
     }
 
     /// The underlay with `--mtu` applied.

@@ -133,6 +133,7 @@ public struct NodeAgent: Service {
         await pass(trigger, listReceived: listReceived) { try datapath.apply(peers) }
         await status.updatePeers(peers.map { ($0.name, $0.node) }, at: Date())
         metrics.peers.set(Int64(await status.peerCount))
+        for family in IPFamily.allCases { metrics.peerSlices(family).set(Int64(await status.peerSlices(family))) }
     }
 
     /// Runs one pass, logs and counts it, and sets the facts it speaks for: the node's own
@@ -184,6 +185,7 @@ public struct NodeAgent: Service {
         await status.describe { report in
             if let slices { report.podCIDRs = slices }
             report.publicIP = local.publicIP
+            report.underlayAddresses = local.underlayAddresses
             report.underlayInterface = local.underlayInterface
             report.underlayMTU = local.underlayMTU
             report.podMTU = local.podMTU

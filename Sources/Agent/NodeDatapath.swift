@@ -39,16 +39,21 @@ public struct LocalState: Sendable, Hashable {
     public var podMTU: Int
     /// The underlay address peers reach this node at.
     public var publicIP: IPAddress
+    /// The underlay's addresses with their prefix lengths (IPv4, and IPv6 when it has one):
+    /// what decides which peers hybrid and direct mode reach without the overlay.
+    public var underlayAddresses: [IPPrefix]
     /// Problems with what the node owns that do not stop it from working (a read-only
     /// `/proc/sys`): reported, not fatal.
     public var warnings: [String] = []
 
     /// A state; every property as documented on the type.
-    public init(underlayInterface: String, underlayMTU: Int, podMTU: Int, publicIP: IPAddress, warnings: [String] = []) {
+    public init(underlayInterface: String, underlayMTU: Int, podMTU: Int, publicIP: IPAddress,
+                underlayAddresses: [IPPrefix] = [], warnings: [String] = []) {
         self.underlayInterface = underlayInterface
         self.underlayMTU = underlayMTU
         self.podMTU = podMTU
         self.publicIP = publicIP
+        self.underlayAddresses = underlayAddresses
         self.warnings = warnings
     }
 }

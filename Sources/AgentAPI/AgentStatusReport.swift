@@ -13,6 +13,9 @@ public struct AgentStatusReport: Codable, Sendable {
     public var phase: AgentPhase
     public var podCIDRs: [IPPrefix] = []
     public var publicIP: IPAddress?
+    /// The underlay's addresses with prefix lengths (IPv4, then IPv6 when it has one): with
+    /// `mode`, they decide each peer's `PeerPath`.
+    public var underlayAddresses: [IPPrefix] = []
     public var vtepMAC: String?
     /// The underlay interface (`--iface`, or the default route's) and its MTU as last read.
     public var underlayInterface: String?

@@ -1,6 +1,6 @@
 extension EtcdClient {
     /// Removes node `name`'s records (what `trellisd uninstall` needs, with nothing but the
-    /// endpoints): revokes the node record's lease, then deletes the node key and the slice lock
+    /// endpoints): revokes the node record's lease, then deletes the node key and every slice lock
     /// that holds the same record (records written without a lease included). Returns false when
     /// there was no node record. Throws `.invalidNodeName` or the client's errors.
     @discardableResult
@@ -11,7 +11,7 @@ extension EtcdClient {
         if existing.lease != 0 {
             try await revokeLease(existing.lease)
         }
-        if let slice = (try? EtcdNodeRecord(bytes: existing.value))?.slice {
+        for slice in (try? EtcdNodeRecord(bytes: existing.value))?.slices ?? [] {
             let lockKey = EtcdKeys.subnet(slice)
             if let lock = try await range(.key(lockKey)).kvs.first, lock.value == existing.value {
                 try await delete(.key(lockKey))

@@ -12,8 +12,8 @@ import Synchronization
 public final class EtcdNodeSource: NodeSource {
     /// The client every operation goes through.
     public let client: EtcdClient
-    /// The slices nodes are leased from.
-    public let pool: SlicePool
+    /// The slices nodes are leased from: one pool per family, IPv4 first.
+    public let pools: [SlicePool]
     /// How long records outlive an agent that stopped refreshing them.
     public let leaseTTL: Duration
     private let retry: RetryPolicy
@@ -24,17 +24,19 @@ public final class EtcdNodeSource: NodeSource {
     /// - Parameters:
     ///   - endpoints: etcd client URLs (`--etcd-endpoints`), tried in order with failover.
     ///   - tls: the CA, client certificate and key for `https://` endpoints.
-    ///   - clusterCIDR: `--cluster-cidr`, the pool of slices.
-    ///   - nodeSubnetLength: `--node-subnet-size`, the prefix length of one node's slice.
+    ///   - clusterCIDRs: `--cluster-cidr`, one CIDR per family: each node leases a slice of each.
+    ///   - nodeSubnetLength: `--node-subnet-size`, the prefix length of one node's IPv4 slice.
+    ///   - nodeSubnetLengthV6: `--node-subnet-size-v6`, the prefix length of one node's IPv6 slice.
     ///   - leaseTTL: the records' lease; whole seconds, etcd raises anything under ~2 s.
     ///   - requestTimeout: per request and endpoint.
     ///   - retry: backoff while etcd is unreachable.
-    /// Throws `EtcdError.noEndpoints`, `.invalidEndpoint`, `.invalidTLSFiles` or `.invalidPool`.
-    public init(endpoints: [String], tls: EtcdTLSFiles = EtcdTLSFiles(), clusterCIDR: IPPrefix, nodeSubnetLength: Int = 24,
-                leaseTTL: Duration = .seconds(24 * 60 * 60), requestTimeout: Duration = .seconds(5),
+    /// Throws `EtcdError.noEndpoints`, `.invalidEndpoint`, `.invalidTLSFiles` or `.invalidPool`
+    /// (also for no cluster CIDR, or two of one family).
+    public init(endpoints: [String], tls: EtcdTLSFiles = EtcdTLSFiles(), clusterCIDRs: [IPPrefix], nodeSubnetLength: Int = 24,
+                nodeSubnetLengthV6: Int = 64, leaseTTL: Duration = .seconds(24 * 60 * 60), requestTimeout: Duration = .seconds(5),
                 retry: RetryPolicy = RetryPolicy(), logger: Logger) throws(EtcdError) {
         client = try EtcdClient(endpoints: endpoints, tls: tls, requestTimeout: requestTimeout)
-        pool = try SlicePool(clusterCIDR: clusterCIDR, sliceLength: nodeSubnetLength)
+        pools = try SlicePool.perFamily(clusterCIDRs, sliceLengths: (v4: nodeSubnetLength, v6: nodeSubnetLengthV6))
         self.leaseTTL = leaseTTL
         self.retry = retry
         self.logger = logger
@@ -45,7 +47,7 @@ public final class EtcdNodeSource: NodeSource {
     }
 
     private var leaser: SubnetLeaser {
-        SubnetLeaser(client: client, pool: pool, leaseTTL: max(leaseTTL.components.seconds, 1), logger: logger)
+        SubnetLeaser(client: client, pools: pools, leaseTTL: max(leaseTTL.components.seconds, 1), logger: logger)
     }
 
     /// `NodeSource.register`: `claim`, returning the node.

@@ -4,12 +4,16 @@ import NetworkModel
 /// The annotations Trellis publishes on its own Node (DESIGN.md, "Cluster data").
 enum KubeAnnotation {
     static let publicIP = "trellis.dev/public-ip"
+    static let publicIPv6 = "trellis.dev/public-ipv6"
     static let vtepMAC = "trellis.dev/vtep-mac"
     static let backend = "trellis.dev/backend"
 
     /// What `registration` publishes, by annotation key.
     static func values(of registration: NodeRegistration) -> [String: String] {
-        [publicIP: registration.publicIP.description, vtepMAC: registration.vtepMAC, backend: registration.backend.rawValue]
+        var values = [publicIP: registration.publicIP.description, vtepMAC: registration.vtepMAC,
+                      backend: registration.backend.rawValue]
+        values[publicIPv6] = registration.publicIPv6?.description
+        return values
     }
 }
 
@@ -20,17 +24,33 @@ extension KubeNode {
         return texts.compactMap(IPPrefix.init)
     }
 
-    /// The underlay address: the `trellis.dev/public-ip` annotation, else the first `InternalIP`.
+    /// The underlay address: the `trellis.dev/public-ip` annotation, else the first IPv4
+    /// `InternalIP` (a dual-stack node lists one per family, in either order), else the first.
     var publicIP: IPAddress? {
         if let annotated = annotations[KubeAnnotation.publicIP].flatMap(IPAddress.init) { return annotated }
-        return status?.addresses?.lazy.filter { $0.type == "InternalIP" }.compactMap { IPAddress($0.address) }.first
+        return internalIP(.v4) ?? status?.addresses?.lazy.filter { $0.type == "InternalIP" }.compactMap { IPAddress($0.address) }.first
+    }
+
+    /// The IPv6 underlay address: the `trellis.dev/public-ipv6` annotation, else the IPv6
+    /// `InternalIP`; nil when the node has neither.
+    var publicIPv6: IPAddress? {
+        if let annotated = annotations[KubeAnnotation.publicIPv6].flatMap(IPAddress.init), annotated.family == .v6 {
+            return annotated
+        }
+        return internalIP(.v6)
+    }
+
+    private func internalIP(_ family: IPFamily) -> IPAddress? {
+        status?.addresses?.lazy.filter { $0.type == "InternalIP" }.compactMap { IPAddress($0.address) }.first { $0.family == family }
     }
 
     /// The node as peers see it; nil while it has no slice or no address to reach it at.
     var clusterNode: ClusterNode? {
         let slices = podCIDRs
         guard let name = metadata.name, !slices.isEmpty, let publicIP else { return nil }
-        return ClusterNode(name: name, podCIDRs: slices, publicIP: publicIP, vtepMAC: annotations[KubeAnnotation.vtepMAC],
+        return ClusterNode(name: name, podCIDRs: slices, publicIP: publicIP,
+                           publicIPv6: slices.contains { $0.family == .v6 } ? publicIPv6 : nil,
+                           vtepMAC: annotations[KubeAnnotation.vtepMAC],
                            backend: annotations[KubeAnnotation.backend].flatMap(ClusterNode.Backend.init(rawValue:)))
     }
 
@@ -45,8 +65,13 @@ extension KubeNode {
 enum KubeNodePatch {
     /// The merge patch (`application/merge-patch+json`) that sets `registration`'s annotations,
     /// touching no other annotation; nil when `current` already holds them all.
+    /// An IPv6 address published earlier and gone now is removed (`null`), so peers stop
+    /// routing to it.
     static func annotations(for registration: NodeRegistration, current: [String: String]) -> [UInt8]? {
-        let wanted = KubeAnnotation.values(of: registration)
+        var wanted: [String: String?] = KubeAnnotation.values(of: registration).mapValues { $0 }
+        if registration.publicIPv6 == nil, current[KubeAnnotation.publicIPv6] != nil {
+            wanted[KubeAnnotation.publicIPv6] = .some(nil)
+        }
         guard wanted.contains(where: { current[$0.key] != $0.value }) else { return nil }
         return encode(["metadata": ["annotations": wanted]])
     }

@@ -51,9 +51,9 @@ struct LeaseKeeper: Sendable {
         } catch EtcdError.leaseNotFound {
             logger.error("the etcd lease expired and this node's records with it; registering again",
                          metadata: ["lease": "\(lease.leaseID)"])
-            let renewed = try await leaser.acquire(registration, preferring: lease.node.podCIDRs.first)
+            let renewed = try await leaser.acquire(registration, preferring: lease.node.podCIDRs)
             if renewed.node.podCIDRs != lease.node.podCIDRs {
-                logger.critical("this node's slice changed in etcd; the agent follows its record to the new one",
+                logger.critical("this node's slices changed in etcd; the agent follows its record to the new ones",
                                 metadata: ["old": "\(lease.node.podCIDRs)", "new": "\(renewed.node.podCIDRs)"])
             }
             return renewed

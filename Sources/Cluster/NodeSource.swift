@@ -29,12 +29,15 @@ extension NodeSource {
 public struct NodeRegistration: Hashable, Sendable {
     public var name: String
     public var publicIP: IPAddress
+    /// The underlay's IPv6 address, published when the node has one (dual-stack direct routes).
+    public var publicIPv6: IPAddress?
     public var vtepMAC: String
     public var backend: ClusterNode.Backend
 
-    public init(name: String, publicIP: IPAddress, vtepMAC: String, backend: ClusterNode.Backend) {
+    public init(name: String, publicIP: IPAddress, publicIPv6: IPAddress? = nil, vtepMAC: String, backend: ClusterNode.Backend) {
         self.name = name
         self.publicIP = publicIP
+        self.publicIPv6 = publicIPv6
         self.vtepMAC = vtepMAC
         self.backend = backend
     }

@@ -20,6 +20,19 @@ public struct SlicePool: Hashable, Sendable {
         self.sliceLength = sliceLength
     }
 
+    /// One pool per CIDR, IPv4 first, each cut into slices of its family's length. Throws
+    /// `.invalidPool` for a CIDR `init` refuses, none at all, or two of one family.
+    public static func perFamily(_ clusterCIDRs: [IPPrefix], sliceLengths: (v4: Int, v6: Int)) throws(EtcdError) -> [SlicePool] {
+        guard let first = clusterCIDRs.first else { throw .invalidPool(clusterCIDR: IPPrefix("0.0.0.0/0")!, sliceLength: sliceLengths.v4) }
+        let families = clusterCIDRs.map(\.family)
+        guard Set(families).count == families.count else { throw .invalidPool(clusterCIDR: first, sliceLength: sliceLengths.v4) }
+        var pools: [SlicePool] = []
+        for cidr in clusterCIDRs.sorted(by: { $0.family == .v4 && $1.family == .v6 }) {
+            pools.append(try SlicePool(clusterCIDR: cidr, sliceLength: cidr.family == .v4 ? sliceLengths.v4 : sliceLengths.v6))
+        }
+        return pools
+    }
+
     /// Addresses per slice.
     private var sliceSize: UInt128 { UInt128(1) << UInt128(clusterCIDR.family.bitWidth - sliceLength) }
 

@@ -1,130 +1,137 @@
 import NetworkModel
 import Logging
 
-/// Leases a node's slice out of the pool in etcd: the protocol of DESIGN.md, "Cluster data".
+/// Leases a node's slices (one per pool: IPv4, and IPv6 on a dual-stack cluster) in etcd: the
+/// protocol of DESIGN.md, "Cluster data".
 ///
 /// Why this is tricky: many agents start at once and all compute the same first free slice, a
 /// request that timed out may still have been applied, and a lease can expire between reading
 /// it and writing with it. So every write is one transaction whose conditions say what was read
-/// (the slice's lock key absent or unchanged, the node key absent or unchanged) and which writes
-/// both keys under one lease; a failed transaction tells from the keys it read back whether it
-/// had in fact won (the lock holds our lease), lost the slice (try the next free one) or lost the
-/// node key (start over).
+/// (each slice's lock key absent or unchanged, the node key absent or unchanged) and which writes
+/// every key (one lock per slice, the node key) under one lease; a failed transaction tells from
+/// the keys it read back whether it had in fact won (every key holds our lease), lost a new slice
+/// to another agent (try the next free one) or lost the node key (start over).
 ///
-/// 1. `/trellis/v1/nodes/<name>` exists with a usable record → reuse its slice and, if still
-///    alive, its lease (else grant one), provided the slice's lock is free or holds this node's
-///    record (same lease or same bytes).
-/// 2. Otherwise grant a lease and take the first free slice (`preferring` first) with
-///    create-if-absent on its lock, moving to the next on a lost race.
+/// Per pool: the slice the node key's record names is kept when its lock is free or holds this
+/// node's record (same lease or same bytes); otherwise the first free slice (`preferring` first)
+/// is taken with create-if-absent on its lock. The record's lease is kept when every slice it
+/// names is kept (a restart, or a single-stack node growing an IPv6 slice), so no lock is left
+/// alive under it; otherwise a new lease is granted and the old keys expire with the old lease.
 struct SubnetLeaser: Sendable {
     let client: EtcdClient
-    let pool: SlicePool
+    /// One pool per family, IPv4 first; the order of the slices in the record.
+    let pools: [SlicePool]
     /// The TTL, in seconds, of leases this leaser grants.
     let leaseTTL: Int64
     let logger: Logger
 
-    /// Rounds of "read, then write under conditions" before giving up with `.contention`.
+    /// Times the node key may change under us (or the lease expire) before giving up with
+    /// `.contention`. Losing a slice to another agent does not count: it moves to the next one.
     static let maximumAttempts = 16
 
-    private enum Attempt {
-        case claimed(NodeLease)
-        case retry
+    /// What one round decided to write.
+    private struct Plan {
+        /// The slices, in pool order, and the condition on each one's lock key.
+        var slices: [(slice: IPPrefix, lock: EtcdCondition, isNew: Bool)]
+        var lease: EtcdLease
+        /// True when `lease` is the existing record's lease, to be refreshed after the write.
+        var keepsRecordLease: Bool
     }
 
-    /// Claims a slice for `registration` (the same one again when its node key still names one)
-    /// and writes both records under one lease. Throws `.poolExhausted` when no slice is free,
-    /// `.invalidNodeName`, `.contention`, or the client's errors.
-    func acquire(_ registration: NodeRegistration, preferring preferred: IPPrefix? = nil) async throws -> NodeLease {
+    /// Claims a slice per pool for `registration` (the same ones again when its node key still
+    /// names them) and writes every record under one lease. Throws `.poolExhausted` when a pool
+    /// has no free slice, `.invalidNodeName`, `.contention`, or the client's errors.
+    func acquire(_ registration: NodeRegistration, preferring preferred: [IPPrefix] = []) async throws -> NodeLease {
         guard EtcdKeys.isValidNodeName(registration.name) else { throw EtcdError.invalidNodeName(registration.name) }
         let nodeKey = EtcdKeys.node(registration.name)
         var granted: EtcdLease?
-        var preferred = preferred
-        for _ in 0..<Self.maximumAttempts {
+        var lost: Set<IPPrefix> = []
+        var attempts = 0
+        while attempts < Self.maximumAttempts {
             let existing = try await client.range(.key(nodeKey)).kvs.first
             do {
-                if let existing, let slice = reusableSlice(of: existing, name: registration.name) {
-                    preferred = slice
-                    if case .claimed(let lease) = try await reclaim(slice, existing: existing, for: registration, granted: &granted) {
-                        return lease
-                    }
+                let plan = try await plan(for: registration, existing: existing, preferring: preferred,
+                                          excluding: lost, granted: &granted)
+                let conditions = plan.slices.map(\.lock)
+                    + [existing.map { .modRevision(nodeKey, equals: $0.modRevision) } ?? .absent(nodeKey)]
+                let slices = plan.slices.map(\.slice)
+                let result = try await client.transaction(if: conditions, then: puts(registration, slices, plan.lease.id))
+                let lockKeys = slices.map(EtcdKeys.subnet)
+                if result.succeeded || (lockKeys + [nodeKey]).allSatisfy({ result.current[$0]?.lease == plan.lease.id }) {
+                    var lease = plan.lease
+                    if plan.keepsRecordLease { lease = try await client.keepAlive(lease: lease.id) }
+                    logger.info("leased this node's slices", metadata: ["slices": "\(slices)", "lease": "\(lease.id)"])
+                    return NodeLease(node: node(registration, slices), leaseID: lease.id, ttl: lease.ttl)
+                }
+                if result.current[nodeKey]?.modRevision != existing?.modRevision {
+                    attempts += 1
                     continue
                 }
-                if case .claimed(let lease) = try await claimFree(for: registration, existing: existing,
-                                                                   preferring: preferred, granted: &granted) {
-                    return lease
-                }
+                // Another agent created the lock of a new slice first: move past it.
+                let taken = plan.slices.filter { $0.isNew && result.current[EtcdKeys.subnet($0.slice)] != nil }.map(\.slice)
+                if taken.isEmpty { attempts += 1 }
+                lost.formUnion(taken)
             } catch EtcdError.requestRejected(_, _, _, _, let code, _) where code == grpcNotFound {
                 // The lease expired between reading and writing: start over with a new one.
                 granted = nil
+                attempts += 1
             }
         }
         throw EtcdError.contention(key: nodeKey, attempts: Self.maximumAttempts)
     }
 
-    /// The slice a stored node record names, when it is one of this pool's.
-    private func reusableSlice(of kv: EtcdKeyValue, name: String) -> IPPrefix? {
-        guard let record = try? EtcdNodeRecord(bytes: kv.value), let slice = record.slice, pool.isSlice(slice) else {
+    /// One round's slices and lease, read from etcd. Throws `.poolExhausted` (after revoking a
+    /// lease this call granted) when a pool has no free slice.
+    private func plan(for registration: NodeRegistration, existing: EtcdKeyValue?, preferring preferred: [IPPrefix],
+                      excluding lost: Set<IPPrefix>, granted: inout EtcdLease?) async throws -> Plan {
+        let recorded = existing.flatMap { reusableSlices(of: $0) } ?? []
+        var kept: [SlicePool: (IPPrefix, EtcdCondition)] = [:]
+        for slice in recorded {
+            guard let pool = pools.first(where: { $0.isSlice(slice) }), let existing else { continue }
+            let lockKey = EtcdKeys.subnet(slice)
+            let lock = try await client.range(.key(lockKey)).kvs.first
+            if let lock, !(existing.lease != 0 && lock.lease == existing.lease), lock.value != existing.value {
+                logger.warning("this node's old slice is held by another record; leasing a new one",
+                               metadata: ["slice": "\(slice)", "node": "\(registration.name)"])
+                continue
+            }
+            kept[pool] = (slice, lock.map { .modRevision(lockKey, equals: $0.modRevision) } ?? .absent(lockKey))
+        }
+        var taken: Set<IPPrefix>?
+        var slices: [(slice: IPPrefix, lock: EtcdCondition, isNew: Bool)] = []
+        for pool in pools {
+            if let (slice, lock) = kept[pool] {
+                slices.append((slice, lock, false))
+                continue
+            }
+            if taken == nil {
+                let locks = try await client.range(.prefix(EtcdKeys.subnetsPrefix)).kvs
+                taken = Set(locks.compactMap { EtcdKeys.slice(fromKey: $0.key) }).union(lost)
+            }
+            let wanted = preferred.first { pool.isSlice($0) }
+            guard let slice = pool.firstFree(excluding: taken ?? lost, preferring: wanted) else {
+                if let lease = granted { _ = try? await client.revokeLease(lease.id) }
+                granted = nil
+                throw EtcdError.poolExhausted(clusterCIDR: pool.clusterCIDR, sliceLength: pool.sliceLength)
+            }
+            slices.append((slice, .absent(EtcdKeys.subnet(slice)), true))
+        }
+        let keepsEveryRecordedSlice = !recorded.isEmpty && recorded.allSatisfy { slice in slices.contains { $0.slice == slice } }
+        if keepsEveryRecordedSlice, let existing, existing.lease != 0,
+           let ttl = try await client.timeToLive(lease: existing.lease) {
+            return Plan(slices: slices, lease: EtcdLease(id: existing.lease, ttl: ttl), keepsRecordLease: true)
+        }
+        return Plan(slices: slices, lease: try await grantOnce(&granted), keepsRecordLease: false)
+    }
+
+    /// The slices a stored node record names that belong to one of the pools (none when the
+    /// record does not parse).
+    private func reusableSlices(of kv: EtcdKeyValue) -> [IPPrefix]? {
+        guard let slices = (try? EtcdNodeRecord(bytes: kv.value))?.slices else {
             logger.warning("replacing an unusable etcd record", metadata: ["key": "\(kv.key)"])
             return nil
         }
-        return slice
-    }
-
-    /// Path 1: writes both keys again for the slice the node key names.
-    private func reclaim(_ slice: IPPrefix, existing: EtcdKeyValue, for registration: NodeRegistration,
-                         granted: inout EtcdLease?) async throws -> Attempt {
-        let lockKey = EtcdKeys.subnet(slice)
-        let lock = try await client.range(.key(lockKey)).kvs.first
-        if let lock, !(existing.lease != 0 && lock.lease == existing.lease), lock.value != existing.value {
-            logger.warning("this node's old slice is held by another record; leasing a new one",
-                           metadata: ["slice": "\(slice)", "node": "\(registration.name)"])
-            return try await claimFree(for: registration, existing: existing, preferring: nil, granted: &granted)
-        }
-        var lease: EtcdLease
-        if existing.lease != 0, let ttl = try await client.timeToLive(lease: existing.lease) {
-            lease = EtcdLease(id: existing.lease, ttl: ttl)
-        } else {
-            lease = try await grantOnce(&granted)
-        }
-        let conditions: [EtcdCondition] = [
-            lock.map { .modRevision(lockKey, equals: $0.modRevision) } ?? .absent(lockKey),
-            .modRevision(existing.key, equals: existing.modRevision),
-        ]
-        let result = try await client.transaction(if: conditions, then: puts(registration, slice, lease.id))
-        guard result.succeeded || holdsBoth(result, lockKey: lockKey, nodeKey: existing.key, lease: lease.id) else {
-            return .retry
-        }
-        if lease.id == existing.lease {
-            lease = try await client.keepAlive(lease: lease.id)
-        }
-        logger.info("reclaimed this node's slice", metadata: ["slice": "\(slice)", "lease": "\(lease.id)"])
-        return .claimed(nodeLease(registration, slice, lease))
-    }
-
-    /// Path 2: takes the first free slice, racing other agents through create-if-absent.
-    private func claimFree(for registration: NodeRegistration, existing: EtcdKeyValue?, preferring preferred: IPPrefix?,
-                           granted: inout EtcdLease?) async throws -> Attempt {
-        let nodeKey = EtcdKeys.node(registration.name)
-        let nodeCondition: EtcdCondition = existing.map { .modRevision(nodeKey, equals: $0.modRevision) } ?? .absent(nodeKey)
-        let lease = try await grantOnce(&granted)
-        let locks = try await client.range(.prefix(EtcdKeys.subnetsPrefix)).kvs
-        var taken = Set(locks.compactMap { EtcdKeys.slice(fromKey: $0.key) })
-        while let slice = pool.firstFree(excluding: taken, preferring: preferred) {
-            let lockKey = EtcdKeys.subnet(slice)
-            let result = try await client.transaction(if: [.absent(lockKey), nodeCondition],
-                                                      then: puts(registration, slice, lease.id))
-            if result.succeeded || holdsBoth(result, lockKey: lockKey, nodeKey: nodeKey, lease: lease.id) {
-                logger.info("leased a slice", metadata: ["slice": "\(slice)", "lease": "\(lease.id)"])
-                return .claimed(nodeLease(registration, slice, lease))
-            }
-            if result.current[nodeKey]?.modRevision != existing?.modRevision {
-                return .retry
-            }
-            taken.insert(slice)
-        }
-        _ = try? await client.revokeLease(lease.id)
-        granted = nil
-        throw EtcdError.poolExhausted(clusterCIDR: pool.clusterCIDR, sliceLength: pool.sliceLength)
+        return slices.filter { slice in pools.contains { $0.isSlice(slice) } }
     }
 
     /// The lease this `acquire` granted, granting it on first use (so retries don't leak leases).
@@ -135,21 +142,14 @@ struct SubnetLeaser: Sendable {
         return lease
     }
 
-    /// True when a failed transaction's read-back shows both keys under `lease`: a retry of a
-    /// transaction that had been applied already.
-    private func holdsBoth(_ result: EtcdTransactionResult, lockKey: String, nodeKey: String, lease: Int64) -> Bool {
-        result.current[lockKey]?.lease == lease && result.current[nodeKey]?.lease == lease
+    private func puts(_ registration: NodeRegistration, _ slices: [IPPrefix], _ lease: Int64) -> [EtcdPut] {
+        let value = EtcdNodeRecord(registration, slices: slices).bytes
+        return slices.map { EtcdPut(key: EtcdKeys.subnet($0), value: value, lease: lease) }
+            + [EtcdPut(key: EtcdKeys.node(registration.name), value: value, lease: lease)]
     }
 
-    private func puts(_ registration: NodeRegistration, _ slice: IPPrefix, _ lease: Int64) -> [EtcdPut] {
-        let value = EtcdNodeRecord(registration, slice: slice).bytes
-        return [EtcdPut(key: EtcdKeys.subnet(slice), value: value, lease: lease),
-                EtcdPut(key: EtcdKeys.node(registration.name), value: value, lease: lease)]
-    }
-
-    private func nodeLease(_ registration: NodeRegistration, _ slice: IPPrefix, _ lease: EtcdLease) -> NodeLease {
-        NodeLease(node: ClusterNode(name: registration.name, podCIDRs: [slice], publicIP: registration.publicIP,
-                                    vtepMAC: registration.vtepMAC, backend: registration.backend),
-                  leaseID: lease.id, ttl: lease.ttl)
+    private func node(_ registration: NodeRegistration, _ slices: [IPPrefix]) -> ClusterNode {
+        ClusterNode(name: registration.name, podCIDRs: slices, publicIP: registration.publicIP,
+                    publicIPv6: registration.publicIPv6, vtepMAC: registration.vtepMAC, backend: registration.backend)
     }
 }

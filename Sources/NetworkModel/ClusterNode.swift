@@ -8,16 +8,21 @@ public struct ClusterNode: Hashable, Sendable, Codable {
     public var podCIDRs: [IPPrefix]
     /// The node's underlay address: where its VXLAN packets and direct routes go.
     public var publicIP: IPAddress
+    /// The node's IPv6 underlay address, when it has one: direct and hybrid mode route its IPv6
+    /// slice there; without one, its IPv6 slice is reached over VXLAN (through `publicIP`).
+    public var publicIPv6: IPAddress?
     /// The MAC of the node's `trellis.vxlan` device, when it has published one.
     public var vtepMAC: String?
     /// The mode the node's agent runs in, when it has published one.
     public var backend: Backend?
 
     /// A node; every property as documented on the type.
-    public init(name: String, podCIDRs: [IPPrefix], publicIP: IPAddress, vtepMAC: String? = nil, backend: Backend? = nil) {
+    public init(name: String, podCIDRs: [IPPrefix], publicIP: IPAddress, publicIPv6: IPAddress? = nil,
+                vtepMAC: String? = nil, backend: Backend? = nil) {
         self.name = name
         self.podCIDRs = podCIDRs
         self.publicIP = publicIP
+        self.publicIPv6 = publicIPv6
         self.vtepMAC = vtepMAC
         self.backend = backend
     }

@@ -32,12 +32,16 @@ public struct OverlayConfig: Hashable, Sendable {
         self.clusterCIDRs = clusterCIDRs
     }
 
-    /// True when the mode needs the vxlan device (`vxlan` and `hybrid`).
-    public var usesVXLAN: Bool { mode != .direct }
+    /// True when the node needs the vxlan device: in `vxlan` and `hybrid` mode, and in `direct`
+    /// mode on a dual-stack cluster (IPv6 slices of peers without an IPv6 underlay address go
+    /// over the overlay).
+    public var usesVXLAN: Bool { mode != .direct || clusterCIDRs.contains { $0.family == .v6 } }
 
     /// The MTU pods get (what `node.json` says): the underlay's, minus the 50 bytes of VXLAN
-    /// encapsulation (outer Ethernet 14, IPv4 20, UDP 8, VXLAN 8) when the mode may encapsulate.
-    public var podMTU: Int { usesVXLAN ? underlay.mtu - VXLANSettings.overhead : underlay.mtu }
+    /// encapsulation (outer Ethernet 14, IPv4 20, UDP 8, VXLAN 8) when the mode encapsulates.
+    /// Direct mode keeps the full MTU: its IPv6 fallback over the overlay relies on IPv6 path
+    /// MTU discovery (the vxlan device's smaller MTU makes the node answer Packet Too Big).
+    public var podMTU: Int { mode != .direct ? underlay.mtu - VXLANSettings.overhead : underlay.mtu }
 
     /// This node's VTEP MAC: derived from its name (`VTEPMAC.forNode`), published to peers.
     public var vtepMAC: MACAddress { VTEPMAC.forNode(localNode.name) }
@@ -52,19 +56,23 @@ public struct UnderlayLink: Hashable, Sendable {
     /// Its IPv4 address with prefix length (`198.18.0.2/24`): hybrid mode routes peers inside
     /// this subnet directly.
     public var address: IPPrefix
+    /// Its first global IPv6 address with prefix length, if it has one: published to peers on a
+    /// dual-stack cluster, so direct and hybrid mode can route IPv6 slices without the overlay.
+    public var addressV6: IPPrefix?
     /// Its MTU.
     public var mtu: Int
 
     /// An underlay; every property as documented on the type.
-    public init(name: String, index: Int32, address: IPPrefix, mtu: Int) {
+    public init(name: String, index: Int32, address: IPPrefix, addressV6: IPPrefix? = nil, mtu: Int) {
         self.name = name
         self.index = index
         self.address = address
+        self.addressV6 = addressV6
         self.mtu = mtu
     }
 
-    /// True when `ip` lies in the underlay's own subnet, i.e. is reachable without a router.
-    public func isOnSubnet(_ ip: IPAddress) -> Bool { address.network.contains(ip) }
+    /// Its addresses: IPv4, then IPv6 when it has one.
+    public var addresses: [IPPrefix] { [address] + (addressV6.map { [$0] } ?? []) }
 }
 
 /// The vxlan device's identity: name, VNI and UDP port (`--vxlan-vni`, `--vxlan-port`).

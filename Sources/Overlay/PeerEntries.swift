@@ -1,25 +1,6 @@
 import NetworkModel
 import Netlink
 
-/// How one of a peer's pod CIDRs is reached.
-enum PeerPath: Hashable {
-    /// A plain route via the peer's underlay address on the underlay interface.
-    case direct
-    /// A route via the peer's VTEP address on the vxlan device, plus neighbour and FDB entries.
-    case vxlan
-
-    /// The path for `cidr` of `peer` under `config`'s mode: hybrid goes direct exactly when the
-    /// peer's underlay address is in the underlay's own subnet (and of the CIDR's family).
-    static func choose(for cidr: IPPrefix, of peer: ClusterNode, config: OverlayConfig) -> PeerPath {
-        switch config.mode {
-        case .vxlan: .vxlan
-        case .direct: .direct
-        case .hybrid:
-            peer.publicIP.family == cidr.family && config.underlay.isOnSubnet(peer.publicIP) ? .direct : .vxlan
-        }
-    }
-}
-
 /// The entries one peer contributes to the desired state, or the reasons it contributes less.
 struct PeerEntries {
     var routes: [Route] = []
@@ -40,13 +21,9 @@ struct PeerEntries {
                 entries.skipped.append(SkippedPeer(name: peer.name, reason: .overlapsLocalSlice(cidr)))
                 continue
             }
-            switch PeerPath.choose(for: cidr, of: peer, config: config) {
-            case .direct:
-                guard peer.publicIP.family == cidr.family else {
-                    entries.skipped.append(SkippedPeer(name: peer.name, reason: .unroutableFamily(cidr)))
-                    continue
-                }
-                entries.routes.append(Route(destination: cidr, gateway: peer.publicIP, linkIndex: config.underlay.index,
+            switch PeerPath.choose(for: cidr, of: peer, mode: config.mode, underlay: config.underlay.addresses) {
+            case .direct(let gateway):
+                entries.routes.append(Route(destination: cidr, gateway: gateway, linkIndex: config.underlay.index,
                                             protocol: config.routeProtocol).kernelNormalized)
             case .vxlan:
                 guard let vxlanLinkIndex else { return skipping(.noVXLANDevice) }

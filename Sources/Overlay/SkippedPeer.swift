@@ -22,11 +22,8 @@ public struct SkippedPeer: Hashable, Sendable, CustomStringConvertible {
         case noPodCIDR
         /// It needs the overlay but published no parsable VTEP MAC (`nil`: none at all).
         case invalidVTEPMAC(String?)
-        /// It needs the overlay but this node has no vxlan device (direct mode, or not created).
+        /// It needs the overlay but this node has no vxlan device (not created yet).
         case noVXLANDevice
-        /// Direct mode cannot reach this pod CIDR: its family differs from the peer's underlay
-        /// address. Only that CIDR is left out.
-        case unroutableFamily(IPPrefix)
         /// This pod CIDR overlaps one of this node's own slices: a route would steal local
         /// pods' traffic. Only that CIDR is left out.
         case overlapsLocalSlice(IPPrefix)
@@ -45,7 +42,6 @@ public struct SkippedPeer: Hashable, Sendable, CustomStringConvertible {
         case .noPodCIDR: "no pod CIDR"
         case .invalidVTEPMAC(let text): "VTEP MAC \(text.map { "'\($0)'" } ?? "missing") is not a MAC address"
         case .noVXLANDevice: "needs the overlay but there is no vxlan device"
-        case .unroutableFamily(let prefix): "\(prefix) cannot be routed directly over the peer's underlay address family"
         case .overlapsLocalSlice(let prefix): "\(prefix) overlaps this node's own slice"
         case .conflict(let holder): "its pod CIDR or VTEP MAC is already claimed by \(holder)"
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import AgentAPI
+import NetworkModel
 
 /// `cnictl status`: this node as its agent sees it: slice, mode, phase, peers, last sync and
 /// the most recent errors.
@@ -42,7 +43,8 @@ extension AgentStatusReport {
             "  first list applied:    \(yes(facts.firstListApplied))",
             "  last pass converged:   \(yes(facts.lastPassConverged))",
             "pod CIDRs:   \(podCIDRs.map(\.description).joined(separator: ", "))",
-            "public IP:   \(publicIP?.description ?? "-")",
+            "public IP:   \(publicIP?.description ?? "-")"
+                + underlayAddresses.filter { $0.family == .v6 }.map { ", \($0.address)" }.joined(),
             "VTEP MAC:    \(vtepMAC ?? "-")",
             "underlay:    \(underlayInterface ?? "-") mtu \(underlayMTU.map(String.init) ?? "-"), pods get mtu \(podMTU.map(String.init) ?? "-")",
             "last sync:   \(ago(lastSync))",
@@ -52,8 +54,13 @@ extension AgentStatusReport {
         let width = max(4, peers.map(\.name.count).max() ?? 0)
         for peer in peers.sorted(by: { $0.name < $1.name }) {
             let name = peer.name.padding(toLength: width, withPad: " ", startingAt: 0)
-            lines.append("  \(name)  \(peer.podCIDRs.map(\.description).joined(separator: ",")) via \(peer.publicIP)"
-                         + (peer.vtepMAC.map { "  vtep \($0)" } ?? ""))
+            let paths = peer.podCIDRs.map { cidr in
+                switch PeerPath.choose(for: cidr, of: peer, mode: mode, underlay: underlayAddresses) {
+                case .direct(let gateway): "\(cidr) via \(gateway)"
+                case .vxlan: "\(cidr) over vxlan to \(peer.publicIP)"
+                }
+            }
+            lines.append("  \(name)  \(paths.joined(separator: ", "))" + (peer.vtepMAC.map { "  vtep \($0)" } ?? ""))
         }
         lines.append("errors:      \(errors.isEmpty ? "none" : "")")
         lines += errors.map { "  \($0)" }

@@ -5,7 +5,7 @@ enum EnvironmentArguments {
     /// The flags that read a variable, per subcommand. The variable is `TRELLIS_` plus the flag
     /// name upper-cased with `-` as `_` (`--cluster-cidr` reads `TRELLIS_CLUSTER_CIDR`).
     static let flags: [String: [String]] = [
-        "run": ["node-name", "datastore", "etcd-endpoints", "kubeconfig", "cluster-cidr", "node-subnet-size",
+        "run": ["node-name", "datastore", "etcd-endpoints", "kubeconfig", "cluster-cidr", "node-subnet-size", "node-subnet-size-v6",
                 "mode", "iface", "vxlan-vni", "vxlan-port", "run-dir", "masquerade", "mtu", "metrics-addr",
                 "resync-interval", "lease-ttl", "etcd-cafile", "etcd-certfile", "etcd-keyfile"],
         "install-cni": ["bin-dir", "conf-dir", "source-dir", "run-dir", "data-dir", "log-file"],

@@ -25,11 +25,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Kubeconfig file (else the in-cluster service account).")
     var kubeconfig: String?
 
-    @Option(help: "The cluster's pod CIDR, e.g. 10.244.0.0/16.")
+    @Option(help: "The cluster's pod CIDRs, one per family, e.g. 10.244.0.0/16 or 10.244.0.0/16,fd00:10:244::/56.")
     var clusterCidr: String
 
-    @Option(help: "Prefix length of each node's slice (etcd datastore).")
+    @Option(help: "Prefix length of each node's IPv4 slice (etcd datastore).")
     var nodeSubnetSize: Int = 24
+
+    @Option(help: "Prefix length of each node's IPv6 slice (etcd datastore, dual-stack).")
+    var nodeSubnetSizeV6: Int = 64
 
     @Option(help: "vxlan, direct or hybrid.")
     var mode: DatapathMode
@@ -72,11 +75,12 @@ struct RunCommand: AsyncParsableCommand {
 
     /// The flags as one validated value; every error names the flag and what is wrong.
     func agentConfig() throws -> AgentConfig {
-        guard let cluster = IPPrefix(clusterCidr), cluster.isNetwork else {
-            throw ValidationError("--cluster-cidr \(clusterCidr) is not a network in CIDR notation (e.g. 10.244.0.0/16)")
-        }
-        guard nodeSubnetSize > cluster.length, nodeSubnetSize <= cluster.family.bitWidth - 2 else {
-            throw ValidationError("--node-subnet-size \(nodeSubnetSize) does not fit in \(cluster): it must be longer than /\(cluster.length) and at most /\(cluster.family.bitWidth - 2)")
+        let clusterCIDRs = try Self.clusterCIDRs(clusterCidr)
+        for cidr in clusterCIDRs {
+            let (flag, size) = cidr.family == .v4 ? ("--node-subnet-size", nodeSubnetSize) : ("--node-subnet-size-v6", nodeSubnetSizeV6)
+            guard size > cidr.length, size <= cidr.family.bitWidth - 2 else {
+                throw ValidationError("\(flag) \(size) does not fit in \(cidr): it must be longer than /\(cidr.length) and at most /\(cidr.family.bitWidth - 2)")
+            }
         }
         guard let resync = DurationText.parse(resyncInterval), resync > .zero else {
             throw ValidationError("--resync-interval \(resyncInterval) is not a duration like 30s, 5m or 1h")
@@ -101,10 +105,26 @@ struct RunCommand: AsyncParsableCommand {
         case .kubernetes:
             datastoreConfig = .kubernetes(kubeconfig: kubeconfig)
         }
-        return AgentConfig(nodeName: nodeName, datastore: datastoreConfig, clusterCIDRs: [cluster],
-                           nodeSubnetSize: nodeSubnetSize, mode: mode, underlayInterface: iface,
+        return AgentConfig(nodeName: nodeName, datastore: datastoreConfig, clusterCIDRs: clusterCIDRs,
+                           nodeSubnetSize: nodeSubnetSize, nodeSubnetSizeV6: nodeSubnetSizeV6, mode: mode, underlayInterface: iface,
                            vxlan: VXLANSettings(vni: vxlanVni, port: vxlanPort), runDir: runDir, masquerade: masquerade,
                            underlayMTU: mtu, metricsAddress: metrics, resyncInterval: resync, leaseTTL: leaseTTL)
+    }
+
+    /// `--cluster-cidr`'s networks: one or two, comma-separated, at most one per family.
+    static func clusterCIDRs(_ text: String) throws -> [IPPrefix] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.filter { $0 != " " } }
+        var cidrs: [IPPrefix] = []
+        for part in parts {
+            guard let cidr = IPPrefix(part), cidr.isNetwork else {
+                throw ValidationError("--cluster-cidr \(text): \(part.isEmpty ? "an empty entry" : part) is not a network in CIDR notation (e.g. 10.244.0.0/16,fd00:10:244::/56)")
+            }
+            guard !cidrs.contains(where: { $0.family == cidr.family }) else {
+                throw ValidationError("--cluster-cidr \(text) has two \(cidr.family == .v4 ? "IPv4" : "IPv6") networks: give at most one per family")
+            }
+            cidrs.append(cidr)
+        }
+        return cidrs
     }
 
     enum Datastore: String, ExpressibleByArgument, CaseIterable {

@@ -22,12 +22,14 @@ let testLogger: Logger = {
 }()
 
 /// An `EtcdNodeSource` on `server` with the test defaults.
+/// `clusterCIDR` may be dual (`10.244.0.0/16,fd00:10:244::/56`): IPv6 slices are /`sliceLengthV6`.
 func makeSource(_ server: EtcdServer, endpoints: [String]? = nil, clusterCIDR: String = "10.244.0.0/16",
-                sliceLength: Int = 24, leaseTTL: Duration = .seconds(60),
+                sliceLength: Int = 24, sliceLengthV6: Int = 64, leaseTTL: Duration = .seconds(60),
                 retry: RetryPolicy = fastRetry) throws -> EtcdNodeSource {
-    try EtcdNodeSource(endpoints: endpoints ?? [server.endpoint], clusterCIDR: IPPrefix(clusterCIDR)!,
-                       nodeSubnetLength: sliceLength, leaseTTL: leaseTTL, requestTimeout: .seconds(3),
-                       retry: retry, logger: testLogger)
+    try EtcdNodeSource(endpoints: endpoints ?? [server.endpoint],
+                       clusterCIDRs: clusterCIDR.split(separator: ",").map { IPPrefix(String($0))! },
+                       nodeSubnetLength: sliceLength, nodeSubnetLengthV6: sliceLengthV6, leaseTTL: leaseTTL,
+                       requestTimeout: .seconds(3), retry: retry, logger: testLogger)
 }
 
 /// A client URL where nothing listens.

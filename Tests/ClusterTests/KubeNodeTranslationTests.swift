@@ -57,6 +57,36 @@ struct KubeNodeTranslationTests {
         #expect(KubeNodePatch.annotations(for: registration, current: current) != nil)
     }
 
+    @Test("a dual-stack Node (InternalIPs of both families, IPv6 listed first) has an IPv4 public IP and an IPv6 one")
+    func dualStackAddresses() throws {
+        var object = try kubeNode("d", podCIDRs: ["10.244.4.0/24", "fd00:10:244:4::/64"], internalIP: "198.18.0.44")
+        var status = object["status"] as! [String: Any]
+        status["addresses"] = [["type": "InternalIP", "address": "fd00:198:18::44"], ["type": "InternalIP", "address": "198.18.0.44"],
+                               ["type": "Hostname", "address": "d"]]
+        object["status"] = status
+        let node = try #require(try decodeNode(object).clusterNode)
+        #expect(node.publicIP == IPAddress("198.18.0.44") && node.publicIPv6 == IPAddress("fd00:198:18::44"))
+
+        var annotated = object
+        annotated["metadata"] = ["name": "d", "annotations": ["trellis.dev/public-ipv6": "fd00:198:18::99"]]
+        #expect(try decodeNode(annotated).clusterNode?.publicIPv6 == IPAddress("fd00:198:18::99"), "the annotation wins")
+        object["spec"] = ["podCIDRs": ["10.244.4.0/24"]]
+        #expect(try decodeNode(object).clusterNode?.publicIPv6 == nil, "a single-stack node routes no IPv6")
+    }
+
+    @Test("the annotation patch publishes the IPv6 underlay address, and removes one published before that is gone")
+    func ipv6AnnotationPatch() throws {
+        let dual = NodeRegistration(name: "n1", publicIP: IPAddress("198.18.0.11")!, publicIPv6: IPAddress("fd00:198:18::11")!,
+                                    vtepMAC: "0a:58:00:00:00:01", backend: .direct)
+        #expect(text(KubeNodePatch.annotations(for: dual, current: [:]))?.contains(#""trellis.dev/public-ipv6":"fd00:198:18::11""#) == true)
+        var single = dual
+        single.publicIPv6 = nil
+        let current = KubeAnnotation.values(of: dual)
+        #expect(text(KubeNodePatch.annotations(for: single, current: current))
+            == #"{"metadata":{"annotations":{"trellis.dev/backend":"direct","trellis.dev/public-ip":"198.18.0.11","trellis.dev/public-ipv6":null,"trellis.dev/vtep-mac":"0a:58:00:00:00:01"}}}"#)
+        #expect(KubeNodePatch.annotations(for: single, current: KubeAnnotation.values(of: single)) == nil)
+    }
+
     @Test("the NetworkUnavailable patch sets status False, reason TrellisIsUp, under status.conditions")
     func conditionPatch() throws {
         let condition = KubeNodePatch.networkAvailable(at: Date(timeIntervalSince1970: 1_795_000_000))

@@ -41,6 +41,30 @@ struct NodeRecordTests {
         #expect(node.vtepMAC == nil && node.backend == nil)
     }
 
+    @Test("a dual-stack record keeps podCIDR for older readers and adds podCIDRs and publicIPv6; a single-stack one is unchanged")
+    func dualStackRecord() throws {
+        let dual = EtcdNodeRecord(NodeRegistration(name: "n1", publicIP: IPAddress("198.18.0.2")!, publicIPv6: IPAddress("fd00:198:18::2")!,
+                                                   vtepMAC: "0a:58:00:00:00:01", backend: .direct),
+                                  slices: [IPPrefix("10.244.1.0/24")!, IPPrefix("fd00:10:244:1::/64")!])
+        #expect(String(decoding: dual.bytes, as: UTF8.self)
+            == #"{"backend":"direct","podCIDR":"10.244.1.0/24","podCIDRs":["10.244.1.0/24","fd00:10:244:1::/64"],"publicIP":"198.18.0.2","publicIPv6":"fd00:198:18::2","vtepMAC":"0a:58:00:00:00:01"}"#)
+        let node = try #require(try EtcdNodeRecord(bytes: dual.bytes).node(named: "n1"))
+        #expect(node.podCIDRs == [IPPrefix("10.244.1.0/24")!, IPPrefix("fd00:10:244:1::/64")!])
+        #expect(node.publicIPv6 == IPAddress("fd00:198:18::2"))
+
+        let single = EtcdNodeRecord(NodeRegistration(name: "n1", publicIP: IPAddress("198.18.0.2")!, vtepMAC: "0a:58:00:00:00:01", backend: .vxlan),
+                                    slices: [IPPrefix("10.244.1.0/24")!])
+        #expect(single.bytes == record.bytes, "what older agents wrote and read")
+    }
+
+    @Test("a record naming two slices of one family, or a slice that is not a network, describes no node")
+    func invalidSlices() throws {
+        let twoV4 = try EtcdNodeRecord(bytes: Array(#"{"publicIP":"198.18.0.3","podCIDR":"10.244.2.0/24","podCIDRs":["10.244.2.0/24","10.244.3.0/24"]}"#.utf8))
+        #expect(twoV4.node(named: "n2") == nil)
+        let hostBits = try EtcdNodeRecord(bytes: Array(#"{"publicIP":"198.18.0.3","podCIDR":"10.244.2.0/24","podCIDRs":["10.244.2.0/24","fd00::1/64"]}"#.utf8))
+        #expect(hostBits.node(named: "n2") == nil)
+    }
+
     @Test("prefix range ends increment the last byte")
     func rangeEnd() {
         #expect(EtcdKeySelector.prefix("/trellis/v1/nodes/").rangeEnd == WireBytes("/trellis/v1/nodes0"))

@@ -128,7 +128,7 @@ struct NodeWatchTests {
 
     @Test("a watch that cannot reach etcd at all yields .unavailable and never a set")
     func neverReachable() async throws {
-        let source = try EtcdNodeSource(endpoints: [try deadEndpoint()], clusterCIDR: IPPrefix("10.244.0.0/16")!,
+        let source = try EtcdNodeSource(endpoints: [try deadEndpoint()], clusterCIDRs: [IPPrefix("10.244.0.0/16")!],
                                         retry: fastRetry, logger: testLogger)
         let recorder = await EventRecorder.recording(source.watchNodes())
         try await recorder.nextUnavailable()

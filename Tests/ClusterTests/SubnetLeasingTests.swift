@@ -85,6 +85,63 @@ struct SubnetLeasingTests {
         }
     }
 
+    @Test("dual stack: agents registering at once each get one slice per family under one lease, and get both back on restart")
+    func dualStackLeasing() async throws {
+        try await withEtcdServer { server in
+            let dual = "10.244.0.0/16,fd00:10:244::/56"
+            let sources = try (0..<4).map { _ in try makeSource(server, clusterCIDR: dual) }
+            let leases = try await withThrowingTaskGroup(of: NodeLease.self) { group in
+                for (index, source) in sources.enumerated() {
+                    group.addTask { try await source.claim(registration(index)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(leases.map { $0.node.podCIDRs[0] }) == Set((0..<4).map { IPPrefix("10.244.\($0).0/24")! }))
+            #expect(Set(leases.map { $0.node.podCIDRs[1] }) == Set((0..<4).map { IPPrefix("fd00:10:244:\($0)::/64")! }))
+            let client = sources[0].client
+            for lease in leases {
+                let node = try #require(try await client.range(.key(EtcdKeys.node(lease.node.name))).kvs.first)
+                for slice in lease.node.podCIDRs {
+                    let lock = try #require(try await client.range(.key(EtcdKeys.subnet(slice))).kvs.first)
+                    #expect(lock.value == node.value && lock.lease == lease.leaseID)
+                }
+            }
+            sources[1].stopKeepingAlive()
+            let restarted = try makeSource(server, clusterCIDR: dual)
+            let again = try await restarted.claim(registration(1))
+            restarted.stopKeepingAlive()
+            let before = try #require(leases.first { $0.node.name == "n1" })
+            #expect(again.node.podCIDRs == before.node.podCIDRs && again.leaseID == before.leaseID)
+            #expect(try await client.withdrawNode(named: "n1"))
+            #expect(try await client.range(.prefix("/trellis/")).kvs.count == 3 * 3, "n1's node key and both locks are gone")
+        }
+    }
+
+    @Test("a single-stack node on a cluster turned dual-stack keeps its IPv4 slice and lease and gains an IPv6 slice")
+    func singleStackGrowsAnIPv6Slice() async throws {
+        try await withEtcdServer { server in
+            let single = try makeSource(server)
+            let before = try await single.claim(registration(2))
+            single.stopKeepingAlive()
+            let after = try await makeSource(server, clusterCIDR: "10.244.0.0/16,fd00:10:244::/56").claim(registration(2))
+            #expect(after.node.podCIDRs == before.node.podCIDRs + [IPPrefix("fd00:10:244::/64")!])
+            #expect(after.leaseID == before.leaseID)
+        }
+    }
+
+    @Test("an exhausted IPv6 pool is an error naming it, and leaves no key behind")
+    func exhaustedIPv6Pool() async throws {
+        try await withEtcdServer { server in
+            let source = try makeSource(server, clusterCIDR: "10.244.0.0/16,fd00:10:244::/63", sliceLengthV6: 64)
+            _ = try await source.claim(registration(1))
+            _ = try await source.claim(registration(2))
+            let keys = try await source.client.range(.prefix("/trellis/")).kvs.map(\.key)
+            let error = await #expect(throws: EtcdError.self) { try await source.claim(registration(3)) }
+            #expect(error == .poolExhausted(clusterCIDR: IPPrefix("fd00:10:244::/63")!, sliceLength: 64))
+            #expect(try await source.client.range(.prefix("/trellis/")).kvs.map(\.key) == keys)
+        }
+    }
+
     @Test("when the lease is revoked under a running agent, it registers again with the same slice")
     func expiredLeaseReregisters() async throws {
         try await withEtcdServer { server in

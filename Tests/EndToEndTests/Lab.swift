@@ -36,17 +36,19 @@ final class Lab: Sendable {
 
     /// With `etcdTLS`, etcd speaks https with client certificates and the agents get
     /// `--etcd-cafile` (a copy per node, `etcd-ca.crt` in its dir), `--etcd-certfile`, `--etcd-keyfile`.
+    /// With `dualStack`, the underlay carries IPv6 too and pods get both families (`up --dual-stack`).
     init(mode: NodeInfo.Mode, datastore: Datastore = .etcd, resyncInterval: Duration = .seconds(2),
-         etcdTLS: Bool = false) throws {
+         etcdTLS: Bool = false, dualStack: Bool = false) throws {
         self.mode = mode
         self.datastore = datastore
         self.resyncInterval = resyncInterval
         name = "trl-e2e-" + String(format: "%04x", UInt16.random(in: .min ... .max)) + "-"
-            + (datastore == .etcd ? "" : "k-") + (etcdTLS ? "t-" : "") + mode.rawValue
+            + (datastore == .etcd ? "" : "k-") + (etcdTLS ? "t-" : "") + (dualStack ? "d-" : "") + mode.rawValue
         stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-lab/\(name)").path
         do {
             try lab(["up", "--nodes", "\(Self.nodes.count)", "--mode", mode.rawValue, "--datastore", datastore.rawValue,
-                     "--resync-interval", "\(resyncInterval.components.seconds)s"] + (etcdTLS ? ["--etcd-tls"] : []))
+                     "--resync-interval", "\(resyncInterval.components.seconds)s"] + (etcdTLS ? ["--etcd-tls"] : [])
+                    + (dualStack ? ["--dual-stack"] : []))
             for (pod, node) in pods { _ = try lab(["pod", node, pod]) }
         } catch {
             down()

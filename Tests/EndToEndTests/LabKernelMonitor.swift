@@ -46,10 +46,10 @@ final class LabKernelMonitor {
         return lines()
     }
 
-    /// The deletions of Trellis's entries seen so far: routes into the pod CIDR and entries on the
-    /// VXLAN device.
+    /// The deletions of Trellis's entries seen so far: routes into the pod CIDRs (IPv4 and the
+    /// dual-stack lab's IPv6) and entries on the VXLAN device.
     var trellisDeletions: [String] {
-        lines().filter { $0.hasPrefix("Deleted") && ($0.contains("10.244.") || $0.contains("trellis.vxlan")) }
+        lines().filter { $0.hasPrefix("Deleted") && ["10.244.", "fd00:10:244:", "trellis.vxlan"].contains(where: $0.contains) }
     }
 
     /// SIGKILL: children of the test process may inherit a mask that blocks SIGTERM.

@@ -96,12 +96,35 @@ struct DesiredStateTests {
         #expect(desired.skipped == [SkippedPeer(name: "node-2", reason: .overlapsLocalSlice(Fixture.prefix("10.244.1.128/25")))])
     }
 
-    @Test("direct mode cannot route an IPv6 slice via an IPv4 underlay address: only that CIDR is skipped")
-    func directUnroutableFamily() {
-        let peer = Fixture.node(2, podCIDRs: ["10.244.2.0/24", "fd00:10:244:2::/64"])
-        let desired = Fixture.desired(.direct, [peer])
-        #expect(desired.datapath.routes.map(\.destination) == [Fixture.prefix("10.244.2.0/24")])
-        #expect(desired.skipped == [SkippedPeer(name: "node-2", reason: .unroutableFamily(Fixture.prefix("fd00:10:244:2::/64")))])
+    @Test("direct mode, dual stack, a peer without an IPv6 underlay address: IPv4 routed directly, IPv6 over the overlay")
+    func directIPv6FallsBackToTheOverlay() {
+        var peer = Fixture.node(2, podCIDRs: ["10.244.2.0/24", "fd00:10:244:2::/64"])
+        let desired = Fixture.desired(.direct, [peer], underlayV6: "fd00:198:18::1/64")
+        #expect(desired.skipped.isEmpty)
+        #expect(desired.datapath.routes == [Fixture.directRoute(peer),
+                                            Route(destination: Fixture.prefix("fd00:10:244:2::/64"), gateway: Fixture.address("fd00:10:244:2::"),
+                                                  linkIndex: Fixture.vxlanIndex, protocol: .trellis, onLink: true).kernelNormalized])
+        #expect(desired.datapath.fdbEntries.map(\.destination) == [peer.publicIP], "the FDB entry points at the IPv4 underlay")
+
+        peer.publicIPv6 = Fixture.address("fd00:198:18::2")
+        let routed = Fixture.desired(.direct, [peer], underlayV6: "fd00:198:18::1/64")
+        #expect(routed.datapath.routes.contains(Route(destination: Fixture.prefix("fd00:10:244:2::/64"), gateway: Fixture.address("fd00:198:18::2"),
+                                                      linkIndex: Fixture.underlay.index, protocol: .trellis).kernelNormalized))
+        #expect(routed.datapath.neighbors.isEmpty && routed.datapath.fdbEntries.isEmpty, "nothing over the overlay")
+        #expect(Fixture.desired(.direct, [peer]).datapath.routes.filter { $0.linkIndex == Fixture.vxlanIndex }.count == 1,
+                "without an IPv6 address of its own this node still uses the overlay for IPv6")
+    }
+
+    @Test("hybrid mode, dual stack: IPv6 goes direct only when the peer's IPv6 underlay address is on this node's IPv6 subnet")
+    func hybridIPv6FollowsTheIPv6Subnet() {
+        var near = Fixture.node(2, podCIDRs: ["10.244.2.0/24", "fd00:10:244:2::/64"])
+        near.publicIPv6 = Fixture.address("fd00:198:18::2")
+        var far = Fixture.node(3, publicIP: "198.18.1.3", podCIDRs: ["10.244.3.0/24", "fd00:10:244:3::/64"])
+        far.publicIPv6 = Fixture.address("fd00:198:18:1::3")
+        let desired = Fixture.desired(.hybrid, [near, far], underlayV6: "fd00:198:18::1/64")
+        let gateways = Dictionary(uniqueKeysWithValues: desired.datapath.routes.map { ($0.destination.description, $0.gateway?.description ?? "") })
+        #expect(gateways == ["10.244.2.0/24": "198.18.0.2", "fd00:10:244:2::/64": "fd00:198:18::2",
+                             "10.244.3.0/24": "10.244.3.0", "fd00:10:244:3::/64": "fd00:10:244:3::"])
     }
 
     @Test("vxlan mode, dual stack: a route and a neighbour per slice, IPv6 in the kernel's form, one FDB entry")

@@ -10,8 +10,10 @@ enum Fixture {
     static let underlay = UnderlayLink(name: "eth0", index: 2, address: prefix("198.18.0.1/24"), mtu: 1500)
     static let local = node(1)
 
-    static func config(_ mode: ClusterNode.Backend, local: ClusterNode = Fixture.local) -> OverlayConfig {
-        OverlayConfig(mode: mode, localNode: local, underlay: underlay, clusterCIDRs: [prefix("10.244.0.0/16")])
+    static func config(_ mode: ClusterNode.Backend, local: ClusterNode = Fixture.local, underlayV6: String? = nil) -> OverlayConfig {
+        var underlay = underlay
+        underlay.addressV6 = underlayV6.map(prefix)
+        return OverlayConfig(mode: mode, localNode: local, underlay: underlay, clusterCIDRs: [prefix("10.244.0.0/16")])
     }
 
     /// `node-N` with its VTEP MAC derived from its name.
@@ -27,8 +29,8 @@ enum Fixture {
     static func address(_ text: String) -> IPAddress { IPAddress(text)! }
     static func mac(_ text: String) -> MACAddress { MACAddress(text)! }
 
-    static func desired(_ mode: ClusterNode.Backend, _ peers: [ClusterNode]) -> DesiredState {
-        DesiredState.compute(config: config(mode), vxlanLinkIndex: vxlanIndex, peers: peers)
+    static func desired(_ mode: ClusterNode.Backend, _ peers: [ClusterNode], underlayV6: String? = nil) -> DesiredState {
+        DesiredState.compute(config: config(mode, underlayV6: underlayV6), vxlanLinkIndex: vxlanIndex, peers: peers)
     }
 
     /// The three vxlan entries for `peer`'s first slice, as the design spells them.

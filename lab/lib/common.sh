@@ -25,6 +25,14 @@ ETCD_URL=http://$ETCD_IP:2379
 ETCD_TLS=0
 CLUSTER_CIDR=10.244.0.0/16
 NODE_SUBNET_SIZE=24
+# With `up --dual-stack` the underlay also carries IPv6 (ULA, only inside the lab's namespaces:
+# fd00:198:18::/64 and fd00:198:18:1::/64, hosts numbered as in IPv4), the cluster CIDR is dual and
+# every node leases an IPv6 /64 too.
+DUAL_STACK=0
+NEAR_NET6=fd00:198:18
+FAR_NET6=fd00:198:18:1
+CLUSTER_CIDR6=fd00:10:244::/56
+NODE_SUBNET_SIZE6=64
 METRICS_PORT=9469
 
 log() { echo "lab[$LAB]: $*" >&2; }
@@ -62,8 +70,8 @@ load_settings() {
 }
 
 save_settings() {
-    printf 'MODE=%q\nRESYNC=%q\nNEXT_NODE=%q\nDATASTORE=%q\nETCD_TLS=%q\n' "$MODE" "$RESYNC" "$NEXT_NODE" "$DATASTORE" \
-        "$ETCD_TLS" >"$STATE/lab.env.tmp"
+    printf 'MODE=%q\nRESYNC=%q\nNEXT_NODE=%q\nDATASTORE=%q\nETCD_TLS=%q\nDUAL_STACK=%q\n' "$MODE" "$RESYNC" "$NEXT_NODE" \
+        "$DATASTORE" "$ETCD_TLS" "$DUAL_STACK" >"$STATE/lab.env.tmp"
     mv "$STATE/lab.env.tmp" "$STATE/lab.env"
 }
 
@@ -78,6 +86,9 @@ pods() {
     [[ -d $STATE/pods ]] || return 0
     find "$STATE/pods" -mindepth 1 -maxdepth 1 -type f -printf '%T@ %f\n' | sort -n | cut -d' ' -f2
 }
+
+# cluster_cidrs: --cluster-cidr's value: the IPv4 CIDR, and the IPv6 one in a dual-stack lab.
+cluster_cidrs() { ((DUAL_STACK)) && echo "$CLUSTER_CIDR,$CLUSTER_CIDR6" || echo "$CLUSTER_CIDR"; }
 
 require_node() { [[ -d $(node_dir "$1") ]] || die "no node $1 in lab $LAB (nodes: $(nodes | tr '\n' ' '))"; }
 require_pod() { [[ -f $(pod_file "$1") ]] || die "no pod $1 in lab $LAB (pods: $(pods | tr '\n' ' '))"; }

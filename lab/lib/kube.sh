@@ -71,11 +71,18 @@ contexts:
     user: $node
 current-context: lab
 KUBECONFIG
-    kube_control put-node "$(jq -n --arg name "$node" --arg slice "${CLUSTER_CIDR%.0.0/16}.${node#node-}.0/$NODE_SUBNET_SIZE" \
-        --arg address "$(<"$dir/address")" \
-        '{apiVersion: "v1", kind: "Node", metadata: {name: $name, labels: {"kubernetes.io/hostname": $name}},
-          spec: {podCIDR: $slice, podCIDRs: [$slice]},
-          status: {addresses: [{type: "InternalIP", address: $address}, {type: "Hostname", address: $name}]}}')" >/dev/null
+    # As kube-controller-manager with a dual --cluster-cidr: one slice per family, IPv4 first;
+    # as kubelet with a dual --node-ip: one InternalIP per family.
+    local -a slices=("${CLUSTER_CIDR%.0.0/16}.${node#node-}.0/$NODE_SUBNET_SIZE") addresses=("$(<"$dir/address")")
+    if ((DUAL_STACK)); then
+        slices+=("$(printf '%s%x::/%s' "${CLUSTER_CIDR6%::/56}:" "${node#node-}" "$NODE_SUBNET_SIZE6")")
+        addresses+=("$(<"$dir/address6")")
+    fi
+    kube_control put-node "$(jq -n --arg name "$node" --args '$ARGS.positional as $all
+        | {apiVersion: "v1", kind: "Node", metadata: {name: $name, labels: {"kubernetes.io/hostname": $name}},
+           spec: {podCIDR: $all[0], podCIDRs: $all[:($all | length) / 2]},
+           status: {addresses: ([$all[($all | length) / 2:][] | {type: "InternalIP", address: .}] + [{type: "Hostname", address: $name}])}}' \
+        "${slices[@]}" "${addresses[@]}")" >/dev/null
 }
 
 kube_node_delete() { kube_control delete-node "$(jq -n --arg name "$1" '{name: $name}')" >/dev/null; }

@@ -17,7 +17,8 @@ cni() {
 # container_id POD: 64 hex digits, the same for the same lab and pod name.
 container_id() { printf '%s/%s' "$LAB" "$1" | sha256sum | cut -c1-64; }
 
-# pod_add NODE POD: a pod namespace wired on NODE; prints the pod's address.
+# pod_add NODE POD: a pod namespace wired on NODE; prints the pod's addresses (IPv4, then IPv6 in
+# a dual-stack lab), space-separated.
 pod_add() {
     local node=$1 pod=$2 result address
     require_node "$node"
@@ -26,11 +27,10 @@ pod_add() {
     [[ -s $(node_dir "$node")/run/node.json ]] || die "$node has no node.json yet: is its agent up? (lab status)"
     mkdir -p "$STATE/pods"
     ns_create "$(ns_pod "$pod")"
-    if ! result=$(cni "$node" ADD "$pod") || ! address=$(jq -er '.ips[0].address' <<<"$result" 2>/dev/null); then
+    if ! result=$(cni "$node" ADD "$pod") || ! address=$(jq -er '[.ips[].address | sub("/.*"; "")] | join(" ")' <<<"$result" 2>/dev/null); then
         ns_delete "$(ns_pod "$pod")"
         die "ADD of $pod on $node failed: $result (plugin log: $(node_dir "$node")/trellis.log)"
     fi
-    address=${address%/*}
     printf '%s %s\n' "$node" "$address" >"$(pod_file "$pod")"
     echo "$address"
 }
@@ -46,7 +46,15 @@ pod_del() {
 }
 
 pod_node() { local node; read -r node _ <"$(pod_file "$1")"; echo "$node"; }
-pod_address() { local address; read -r _ address <"$(pod_file "$1")"; echo "$address"; }
+# pod_address POD: its first address (IPv4); pod_addresses POD: all of them, space-separated.
+pod_address() { local address; read -r _ address _ <"$(pod_file "$1")"; echo "$address"; }
+pod_addresses() { local addresses; read -r _ addresses <"$(pod_file "$1")"; echo "$addresses"; }
+
+# pod_ping_all POD TARGET: POD reaches every address of pod TARGET (both families when dual-stack).
+pod_ping_all() {
+    local address
+    for address in $(pod_addresses "$2"); do pod_ping "$1" "$address" || return 1; done
+}
 
 # pod_ping POD ADDRESS: one echo, retried once, answered within 2 s.
 pod_ping() {
@@ -55,8 +63,8 @@ pod_ping() {
     in_ns "$ns" ping -q -n -c 1 -W 2 "$2" >/dev/null 2>&1 || in_ns "$ns" ping -q -n -c 1 -W 2 "$2" >/dev/null 2>&1
 }
 
-# mesh: every pod pings every other pod (one row's pings at a time, in parallel); prints the
-# grid and fails when any pair fails.
+# mesh: every pod pings every other pod, at each of its addresses (one row's pings at a time, in
+# parallel); prints the grid and fails when any pair fails.
 mesh() {
     local -a all
     mapfile -t all < <(pods)
@@ -69,7 +77,7 @@ mesh() {
     for pod in "${all[@]}"; do
         local -a jobs=()
         for target in "${all[@]}"; do
-            if [[ $pod == "$target" ]]; then jobs+=(self); else pod_ping "$pod" "$(pod_address "$target")" & jobs+=($!); fi
+            if [[ $pod == "$target" ]]; then jobs+=(self); else pod_ping_all "$pod" "$target" & jobs+=($!); fi
         done
         printf '%-*s%-16s' "$width" "$pod" "$(pod_address "$pod")"
         for index in "${!all[@]}"; do

@@ -123,7 +123,8 @@ agent_start() {
     agent_running "$node" && return 0
     dir=$(node_dir "$node")
     require_binary trellisd
-    local -a datastore=(--datastore etcd --etcd-endpoints "$ETCD_URL" --node-subnet-size "$NODE_SUBNET_SIZE")
+    local -a datastore=(--datastore etcd --etcd-endpoints "$ETCD_URL" --node-subnet-size "$NODE_SUBNET_SIZE"
+        --node-subnet-size-v6 "$NODE_SUBNET_SIZE6")
     [[ $DATASTORE != kubernetes ]] || datastore=(--datastore kubernetes --kubeconfig "$dir/kubeconfig")
     # Each node trusts its own copy of the CA, so a test can give one node a wrong one.
     if ((ETCD_TLS)) && [[ $DATASTORE == etcd ]]; then
@@ -133,7 +134,7 @@ agent_start() {
     fi
     start_process "$dir/trellisd.pid" "$dir/trellisd.log" "$(ns_node "$node")" "$BIN_DIR/trellisd" run \
         --node-name "$node" "${datastore[@]}" \
-        --cluster-cidr "$CLUSTER_CIDR" --mode "$MODE" --iface eth0 \
+        --cluster-cidr "$(cluster_cidrs)" --mode "$MODE" --iface eth0 \
         --run-dir "$dir/run" --metrics-addr "127.0.0.1:$METRICS_PORT" --resync-interval "$RESYNC"
 }
 

@@ -7,6 +7,7 @@
 #   LAB-router:  eth0 198.18.0.1 on br-near, eth1 198.18.1.1 on br-far, forwarding on
 #   LAB-etcd:    eth0 198.18.0.2 on br-near, default via the router
 #   LAB-node-N:  eth0 198.18.0.(10+N) on br-near, or 198.18.1.(10+N) on br-far; default via the router
+#   dual-stack:  the same hosts also get fd00:198:18::H/64 (near) or fd00:198:18:1::H/64 (far)
 
 # ns_create NAME: records NAME for teardown first, then creates it with lo up.
 ns_create() {
@@ -34,6 +35,15 @@ attach() {
     [[ -z $gateway ]] || ip -n "$ns" route add default via "$gateway"
 }
 
+# attach6 NS IFNAME ADDRESS/LEN [GATEWAY]: in a dual-stack lab, an IPv6 address on IFNAME (no
+# duplicate address detection: the lab numbers every host) and a default route via GATEWAY.
+attach6() {
+    ((DUAL_STACK)) || return 0
+    local ns=$1 ifname=$2 address=$3 gateway=${4:-}
+    ip -n "$ns" -6 addr add "$address" dev "$ifname" nodad
+    [[ -z $gateway ]] || ip -n "$ns" -6 route add default via "$gateway"
+}
+
 topology_up() {
     local bridge router etcd
     bridge=$(ns_bridge) router=$(ns_router) etcd=$(ns_etcd)
@@ -45,9 +55,13 @@ topology_up() {
     ns_create "$router"
     attach "$router" eth0 br-near router "$ROUTER_NEAR/24"
     attach "$router" eth1 br-far router-far "$ROUTER_FAR/24"
+    attach6 "$router" eth0 "$NEAR_NET6::1/64"
+    attach6 "$router" eth1 "$FAR_NET6::1/64"
     in_ns "$router" sysctl -qw net.ipv4.ip_forward=1
+    ((DUAL_STACK == 0)) || in_ns "$router" sysctl -qw net.ipv6.conf.all.forwarding=1
     ns_create "$etcd"
     attach "$etcd" eth0 br-near etcd "$ETCD_IP/24" "$ROUTER_NEAR"
+    attach6 "$etcd" eth0 "$NEAR_NET6::2/64" "$NEAR_NET6::1"
 }
 
 # node_create NAME near|far: the node's namespace, its underlay link, directories and plugin config.
@@ -60,34 +74,45 @@ node_create() {
     if [[ $segment == far ]]; then
         address=$FAR_NET.$((10 + index))
         attach "$ns" eth0 br-far "$node" "$address/24" "$ROUTER_FAR"
+        attach6 "$ns" eth0 "$FAR_NET6::$((10 + index))/64" "$FAR_NET6::1"
     else
         address=$NEAR_NET.$((10 + index))
         attach "$ns" eth0 br-near "$node" "$address/24" "$ROUTER_NEAR"
+        attach6 "$ns" eth0 "$NEAR_NET6::$((10 + index))/64" "$NEAR_NET6::1"
     fi
     echo "$address" >"$dir/address"
+    if ((DUAL_STACK)); then
+        [[ $segment == far ]] && echo "$FAR_NET6::$((10 + index))" >"$dir/address6" || echo "$NEAR_NET6::$((10 + index))" >"$dir/address6"
+    fi
     echo "$segment" >"$dir/segment"
     jq -n --arg run "$dir/run" --arg data "$dir/data" --arg log "$dir/trellis.log" \
         '{cniVersion: "1.0.0", name: "trellis", type: "trellis", runDir: $run, dataDir: $data,
           logFile: $log, logLevel: "debug"}' >"$dir/cni.json"
 }
 
-# node_slice NODE: the node's pod CIDR from the node.json its agent wrote (empty before).
-node_slice() {
+# node_slice NODE: the node's (first) pod CIDR from the node.json its agent wrote (empty before).
+node_slice() { node_slices "$1" | head -n 1; }
+
+# node_slices NODE: every pod CIDR of the node (IPv4, then IPv6 in a dual-stack lab), one per line.
+node_slices() {
     local file
     file=$(node_dir "$1")/run/node.json
-    [[ -s $file ]] && jq -r '.podCIDRs[0] // empty' "$file"
+    [[ -s $file ]] && jq -r '.podCIDRs[]' "$file"
     return 0
 }
 
-# has_route_to_peers NODE: NODE's kernel has a route to every other node's slice.
+# has_route_to_peers NODE: NODE's kernel has a route to every slice of every other node.
 has_route_to_peers() {
-    local node=$1 peer slice ns
+    local node=$1 peer slice ns count
     ns=$(ns_node "$node")
     for peer in $(nodes); do
         [[ $peer != "$node" ]] || continue
-        slice=$(node_slice "$peer")
-        [[ -n $slice ]] || return 1
-        [[ -n $(ip -n "$ns" route show exact "$slice") ]] || return 1
+        count=0
+        for slice in $(node_slices "$peer"); do
+            [[ -n $(ip -n "$ns" route show exact "$slice") ]] || return 1
+            count=$((count + 1))
+        done
+        ((count == 1 + DUAL_STACK)) || return 1
     done
 }
 
