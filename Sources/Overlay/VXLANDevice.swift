@@ -69,7 +69,7 @@ public struct VXLANDevice: Hashable, Sendable {
         guard let link = try handle.findLink(named: wanted.name) else { return ["\(wanted.name) is missing"] }
         var found: [String] = []
         if try !isCompatible(handle.vxlan(named: wanted.name), with: wanted) {
-            found.append("\(wanted.name) is not a vxlan device with VNI \(wanted.vni), port \(wanted.port), local \(wanted.local) and learning off")
+            found.append("\(wanted.name) is not a vxlan device with VNI \(wanted.vni), port \(wanted.port), local \(wanted.local.map { "\($0)" } ?? "any") and learning off")
         }
         if !link.isUp { found.append("\(wanted.name) is down") }
         if let mac = wanted.mac, link.mac != mac {

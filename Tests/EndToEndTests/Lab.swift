@@ -153,9 +153,9 @@ final class Lab: Sendable {
         return object
     }
 
-    /// The kernel's route to exactly `prefix` in `node`, if it has one.
+    /// The kernel's route to exactly `prefix` (IPv4 or IPv6) in `node`, if it has one.
     func route(on node: String, to prefix: String) throws -> LabRoute? {
-        try json(node, ["ip", "-j", "route", "show", "exact", prefix]).first.map(LabRoute.init)
+        try json(node, ["ip", prefix.contains(":") ? "-6" : "-4", "-j", "route", "show", "exact", prefix]).first.map(LabRoute.init)
     }
 
     /// The routes to other nodes' slices in `node`: every route inside the cluster CIDR that is

@@ -109,7 +109,8 @@ has_route_to_peers() {
         [[ $peer != "$node" ]] || continue
         count=0
         for slice in $(node_slices "$peer"); do
-            [[ -n $(ip -n "$ns" route show exact "$slice") ]] || return 1
+            # `ip route` lists IPv4 routes unless told the family.
+            [[ -n $(ip -n "$ns" "$([[ $slice == *:* ]] && echo -6 || echo -4)" route show exact "$slice") ]] || return 1
             count=$((count + 1))
         done
         ((count == 1 + DUAL_STACK)) || return 1
