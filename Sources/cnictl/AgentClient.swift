@@ -1,6 +1,6 @@
 import AgentAPI
 import AsyncHTTPClient
-import Foundation
+import FoundationEssentials
 import IPAM
 import NIOCore
 

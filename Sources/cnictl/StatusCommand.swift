@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import AgentAPI
 
 /// `cnictl status`: this node as its agent sees it: slice, mode, phase, peers, last sync and
@@ -51,7 +51,7 @@ extension AgentStatusReport {
         ]
         let width = max(4, peers.map(\.name.count).max() ?? 0)
         for peer in peers.sorted(by: { $0.name < $1.name }) {
-            let name = peer.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let name = peer.name + String(repeating: " ", count: width - peer.name.count)
             lines.append("  \(name)  \(peer.podCIDRs.map(\.description).joined(separator: ",")) via \(peer.publicIP)"
                          + (peer.vtepMAC.map { "  vtep \($0)" } ?? ""))
         }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// The node agent: `run` keeps this node's datapath in step with the cluster; `install-cni`
