@@ -10,7 +10,7 @@ let package = Package(
     products: [
         .executable(name: "trellis", targets: ["trellis"]),
         .executable(name: "trellisd", targets: ["trellisd"]),
-        .executable(name: "cnictl", targets: ["cnictl"]),
+        .executable(name: "cnictl", targets: ["CnictlMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,15 +63,17 @@ let package = Package(
         ]),
         .executableTarget(name: "trellis", dependencies: ["CNI", "IPAM", "PodNetwork", "NetworkModel"]),
         .executableTarget(name: "trellisd", dependencies: [
-            "Agent", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel",
+            "Agent", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel", "CnictlCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "cnictl", dependencies: [
+        // cnictl's commands, a library so that trellisd can answer as cnictl too: the image
+        // holds one executable for both (half the size of two, each with its own Swift runtime).
+        .target(name: "CnictlCommands", dependencies: [
             "AgentAPI", "IPAM", "Netlink", "NetworkModel", "PodNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ]),
+        ], path: "Sources/cnictl"),
+        .executableTarget(name: "CnictlMain", dependencies: ["CnictlCommands"]),
 
         .target(name: "TestSupport", dependencies: ["Netlink"], path: "Tests/TestSupport"),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel"]),
