@@ -97,7 +97,8 @@ struct DaemonSetTests {
 
         // Removing it (Docs/install.md): `trellisd uninstall` from the image, privileged, on the
         // node's network and the three dirs the guide mounts.
-        try kubelet.podman(["run", "--rm", "--pull", "never", "--network", "ns:/run/netns/\(namespace)", "--privileged",
+        try kubelet.podman(["run", "--rm", "--pull", "never", "--network", "ns:/run/netns/\(namespace)", "--privileged"]
+                           + PodmanKubelet.machineFlags + [
                             "-v", "\(nodeRoot)/opt/cni/bin:/opt/cni/bin", "-v", "\(nodeRoot)/etc/cni/net.d:/etc/cni/net.d",
                             "-v", "\(nodeRoot)/run/trellis:/run/trellis",
                             "--entrypoint", #"["/opt/trellis/bin/trellisd", "uninstall"]"#, image])

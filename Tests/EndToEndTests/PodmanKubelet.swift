@@ -20,6 +20,10 @@ final class PodmanKubelet {
                                              "SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",
                                              "AUDIT_WRITE"]
 
+    /// What every container needs on this machine (LAB-NOTES.md): no pids controller in the
+    /// private cgroup2 tree, and rlimits podman may not raise.
+    static let machineFlags = ["--pids-limit=-1", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=1024:1024"]
+
     struct InCluster {
         var serviceHost: String
         var servicePort: String
@@ -80,14 +84,14 @@ final class PodmanKubelet {
             try podman(["run", "--name", name] + arguments)
             return name
         }
-        // conmon, left behind by `run -d`, keeps podman's stdout open: read through a pipe, it
-        // would never end. The output goes to a file instead.
+        // Foundation's Process was seen never to notice the end of `podman run -d` (whose conmon
+        // stays behind): system(3) waits for it with waitpid, its output goes to a file.
+        guard let holder else { throw LabError(message: "no holder") }
         let output = root + "/\(name).out"
-        do {
-            try inHolder(["sh", "-c", "exec \"$@\" >\"$0\" 2>&1", output]
-                         + podmanCommand(["run", "--name", name, "-d"] + arguments))
-        } catch {
-            throw LabError(message: "podman run -d \(name): \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "\(error)")")
+        let argv = ["nsenter", "-t", "\(holder.processIdentifier)", "-m", "-n"] + podmanCommand(["run", "--name", name, "-d"] + arguments)
+        let quoted = argv.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        guard system(quoted + " </dev/null >'\(output)' 2>&1") == 0 else {
+            throw LabError(message: "podman run -d \(name): \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
         }
         return name
     }
@@ -99,9 +103,8 @@ final class PodmanKubelet {
         guard container.imagePullPolicy == "IfNotPresent" || container.imagePullPolicy == "Never" else {
             throw LabError(message: "\(container.name): imagePullPolicy \(container.imagePullPolicy ?? "(default)") would pull")
         }
-        var arguments = ["--network", "ns:/run/netns/\(namespace)", "--pull", "never", "--pids-limit=-1",
-                         "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=1024:1024",
-                         "--security-opt", "seccomp=unconfined", "--cap-drop", "ALL"]
+        var arguments = ["--network", "ns:/run/netns/\(namespace)", "--pull", "never"] + Self.machineFlags
+            + ["--security-opt", "seccomp=unconfined", "--cap-drop", "ALL"]
         let capabilities = container.securityContext?.capabilities
         guard container.securityContext?.privileged != true else { throw LabError(message: "\(container.name) is privileged") }
         let dropped = Set(capabilities?.drop ?? [])
