@@ -10,7 +10,7 @@ let package = Package(
     products: [
         .executable(name: "trellis", targets: ["trellis"]),
         .executable(name: "trellisd", targets: ["trellisd"]),
-        .executable(name: "cnictl", targets: ["cnictl"]),
+        .executable(name: "cnictl", targets: ["CnictlMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,13 +21,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
                        providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         // The values every module shares: IP addresses and prefixes, MACs, cluster nodes.
         .target(name: "NetworkModel"),
+        // The YAML that kubeconfigs and manifests use, read without full Foundation.
+        .target(name: "YAML"),
         .target(name: "IPAM", dependencies: ["NetworkModel"]),
         .target(name: "Netlink", dependencies: ["CNetlink", "NetworkModel"]),
         .target(name: "CNI", dependencies: ["NetworkModel"]),
@@ -37,7 +38,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "Yams", package: "Yams"),
+            "YAML",
         ]),
         .target(name: "Overlay", dependencies: [
             "Netlink", "NetworkModel",
@@ -62,18 +63,21 @@ let package = Package(
         ]),
         .executableTarget(name: "trellis", dependencies: ["CNI", "IPAM", "PodNetwork", "NetworkModel"]),
         .executableTarget(name: "trellisd", dependencies: [
-            "Agent", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel",
+            "Agent", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel", "CnictlCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "cnictl", dependencies: [
+        // cnictl's commands, a library so that trellisd can answer as cnictl too: the image
+        // holds one executable for both (half the size of two, each with its own Swift runtime).
+        .target(name: "CnictlCommands", dependencies: [
             "AgentAPI", "IPAM", "Netlink", "NetworkModel", "PodNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ]),
+        ], path: "Sources/cnictl"),
+        .executableTarget(name: "CnictlMain", dependencies: ["CnictlCommands"]),
 
         .target(name: "TestSupport", dependencies: ["Netlink"], path: "Tests/TestSupport"),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "IPAMTests", dependencies: ["IPAM", "NetworkModel"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NetworkModel", "TestSupport"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "NetworkModel"]),
@@ -84,6 +88,6 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "NetworkModel", "TestSupport"]),
         .testTarget(name: "KubePolicyTests", dependencies: ["KubePolicy", "Cluster", "Policy", "NetworkModel"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "NetworkModel", "IPAM"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "NetworkModel", "IPAM", "YAML"]),
     ]
 )

@@ -1,5 +1,5 @@
 import AgentAPI
-import Foundation
+import FoundationEssentials
 import NetworkModel
 
 /// The live status, written by the agent's loop and read by the status server: the facts

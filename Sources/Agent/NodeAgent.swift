@@ -1,6 +1,6 @@
 import AgentAPI
 import Cluster
-import Foundation
+import FoundationEssentials
 import Logging
 import NetworkModel
 import Overlay

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NetworkModel
 
 /// What the agent reports on `/status` (and `cnictl status` prints): this node's slice and mode,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NetworkModel
 
 /// The JSON both of a node's keys hold (DESIGN.md, "Cluster data"):

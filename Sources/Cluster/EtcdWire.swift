@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 // The etcd v3 JSON gateway's messages (grpc-gateway's protobuf-to-JSON mapping), internal to
 // the client. Why they look odd: property names are the JSON field names (`create_revision`,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where the Kubernetes API server is and how to prove who the agent is: what `KubeClient` needs.
 /// Made from the pod's service account (`inCluster`) or from a kubeconfig file (`kubeconfig`).
@@ -60,6 +60,6 @@ func readFile(_ path: String) throws(KubeError) -> [UInt8] {
     do {
         return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
     } catch {
-        throw .unreadableFile(path: path, detail: (error as NSError).localizedDescription)
+        throw .unreadableFile(path: path, detail: "\(error)")
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
-import Yams
+import FoundationEssentials
+import YAML
 
 extension KubeClientConfig {
     /// The configuration a kubeconfig file (`--kubeconfig`) selects: its `current-context` (or
@@ -12,7 +12,7 @@ extension KubeClientConfig {
         let text = String(decoding: try readFile(path), as: UTF8.self)
         let file: KubeconfigFile
         do {
-            file = try YAMLDecoder().decode(KubeconfigFile.self, from: text)
+            file = try YAMLReader.decode(KubeconfigFile.self, from: text)
         } catch {
             throw .invalidKubeconfig(path: path, detail: "not a kubeconfig: \(error)")
         }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NetworkModel
 
 /// The annotations Trellis publishes on its own Node (DESIGN.md, "Cluster data").
@@ -78,7 +78,7 @@ enum KubeNodePatch {
 
     /// The `NetworkUnavailable` condition an agent whose node is wired reports.
     static func networkAvailable(at date: Date) -> KubeNodeCondition {
-        let time = ISO8601DateFormatter().string(from: date)
+        let time = date.ISO8601Format()
         return KubeNodeCondition(type: "NetworkUnavailable", status: "False", reason: "TrellisIsUp",
                                  message: "Trellis is running on this node", lastHeartbeatTime: time, lastTransitionTime: time)
     }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// The bearer token for the next request. A token file (a pod's projected service-account token,
@@ -34,7 +34,8 @@ final class KubeTokenSource: Sendable {
             if let cached = cached.withLock({ $0 }), now - cached.readAt < refreshInterval {
                 return cached.token
             }
-            let token = String(decoding: try readFile(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: try readFile(path), as: UTF8.self)
+            let token = String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
             cached.withLock { $0 = (token, now) }
             return token
         }

@@ -1,5 +1,5 @@
 import NetworkModel
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// The Kubernetes API behind `NodeSource` (`--datastore kubernetes`): Node objects are the

@@ -1,6 +1,6 @@
-import Foundation
+import FoundationEssentials
 
-/// Runs `nft` (Foundation's `Process`), in the current network namespace or, through
+/// Runs `nft` (through `ChildProcess`, posix_spawn), in the current network namespace or, through
 /// `nsenter --net=PATH`, in another one. A ruleset is handed over as a file, not stdin, so a
 /// child that exits early can never leave this process writing to a closed pipe.
 struct NFTCommand: Sendable {
@@ -26,49 +26,16 @@ struct NFTCommand: Sendable {
     func run(_ arguments: [String]) throws -> String {
         let argv = (namespacePath.map { ["/usr/bin/nsenter", "--net=\($0)", "--"] } ?? []) + [nftPath] + arguments
         let command = argv.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = errors
+        let outcome: ChildProcess.Outcome
         do {
-            try process.run()
+            outcome = try ChildProcess.run(argv)
         } catch {
             throw OverlayError.nftUnavailable(command: command, reason: "\(error)")
         }
-        // Read stderr on its own thread so neither pipe can fill up and stall the child.
-        let stderr = PipeReader(errors.fileHandleForReading)
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let message = stderr.wait()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw OverlayError.nft(command: command, status: process.terminationStatus,
-                                   stderr: String(decoding: message, as: UTF8.self))
+        guard outcome.status == 0 else {
+            throw OverlayError.nft(command: command, status: outcome.status,
+                                   stderr: String(decoding: outcome.stderr, as: UTF8.self))
         }
-        return String(decoding: stdout, as: UTF8.self)
-    }
-}
-
-/// Reads a pipe to its end on a thread of its own.
-/// `@unchecked Sendable`: `data` is written once by the thread before `done.signal()` and
-/// read only after `done.wait()`.
-private final class PipeReader: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }.start()
-    }
-
-    /// Everything the pipe delivered, once its writer closed it.
-    func wait() -> Data {
-        done.wait()
-        return data
+        return String(decoding: outcome.stdout, as: UTF8.self)
     }
 }

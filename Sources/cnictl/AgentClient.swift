@@ -1,8 +1,6 @@
 import AgentAPI
-import AsyncHTTPClient
-import Foundation
+import FoundationEssentials
 import IPAM
-import NIOCore
 
 /// Reaches this node's agent: `node.json` in the run dir names its address, `/status` and
 /// `/readyz` are read over HTTP with a short timeout.
@@ -33,13 +31,11 @@ struct AgentClient {
     }
 
     private func get(_ path: String) async throws -> (status: Int, body: Data) {
-        let url = "http://\(address)\(path)"
         do {
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(3))
-            let body = try await response.body.collect(upTo: 16 << 20)
-            return (Int(response.status.code), Data(body.readableBytesView))
+            let (status, body) = try LocalHTTPGet(address: address, timeoutSeconds: 3)(path)
+            return (status, Data(body))
         } catch {
-            throw CnictlError.agentUnreachable(url: url, reason: "\(error)")
+            throw CnictlError.agentUnreachable(url: "http://\(address)\(path)", reason: "\(error)")
         }
     }
 }

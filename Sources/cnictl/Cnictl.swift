@@ -1,12 +1,14 @@
 import ArgumentParser
 
 /// The root command.
-@main
-struct Cnictl: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Cnictl: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "cnictl",
         abstract: "Inspect and repair Trellis on this node.",
         subcommands: [IPAMCommand.self, StatusCommand.self, DiagnoseCommand.self])
+
+    /// An empty command; ArgumentParser fills it from the command line.
+    public init() {}
 }
 
 /// `cnictl ipam show|gc|release`: the plugin's address store on this node.

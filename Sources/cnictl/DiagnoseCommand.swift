@@ -1,7 +1,7 @@
 import NetworkModel
 import AgentAPI
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import IPAM
 import Netlink
 import NetworkModel

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import AgentAPI
 import NetworkModel
 
@@ -53,7 +53,7 @@ extension AgentStatusReport {
         ]
         let width = max(4, peers.map(\.name.count).max() ?? 0)
         for peer in peers.sorted(by: { $0.name < $1.name }) {
-            let name = peer.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let name = peer.name + String(repeating: " ", count: width - peer.name.count)
             let paths = peer.podCIDRs.map { cidr in
                 switch PeerPath.choose(for: cidr, of: peer, mode: mode, underlay: underlayAddresses) {
                 case .direct(let gateway): "\(cidr) via \(gateway)"

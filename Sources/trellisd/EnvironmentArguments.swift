@@ -22,7 +22,7 @@ enum EnvironmentArguments {
         guard let subcommand = arguments.first, let names = flags[subcommand] else { return arguments }
         var expanded = arguments
         for name in names where !arguments.contains(where: { $0 == "--\(name)" || $0.hasPrefix("--\(name)=") }) {
-            let variables = ["TRELLIS_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] + (aliases[name] ?? [])
+            let variables = ["TRELLIS_" + name.uppercased().replacing("-", with: "_")] + (aliases[name] ?? [])
             if let value = variables.lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) {
                 expanded += ["--\(name)", value]
             }
@@ -31,4 +31,4 @@ enum EnvironmentArguments {
     }
 }
 
-import Foundation
+import FoundationEssentials

@@ -1,6 +1,6 @@
 import ArgumentParser
 import IPAM
-import Foundation
+import FoundationEssentials
 
 /// `trellisd install-cni`: copies the plugin into the kubelet's CNI bin dir and writes the
 /// conflist (trellis, then portmap, then bandwidth), both atomically, so a runtime never runs a
@@ -65,7 +65,7 @@ struct InstallCNICommand: ParsableCommand {
     }
 
     private static var executableDirectory: String {
-        (URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path as NSString).deletingLastPathComponent
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
     }
 }
 

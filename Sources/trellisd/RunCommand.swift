@@ -1,7 +1,7 @@
 import Agent
 import Cluster
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import NetworkModel
 import Overlay
 
@@ -97,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
         let datastoreConfig: AgentConfig.DatastoreConfig
         switch datastore {
         case .etcd:
-            let endpoints = (etcdEndpoints ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let endpoints = (etcdEndpoints ?? "").split(separator: ",").map { String($0.filter { $0 != " " }) }
             guard !endpoints.isEmpty, endpoints.allSatisfy({ URL(string: $0)?.host != nil }) else {
                 throw ValidationError("--datastore etcd needs --etcd-endpoints URL[,URL...] (e.g. http://10.0.0.1:2379)")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import CnictlCommands
+import FoundationEssentials
 import Logging
 
 /// The node agent: `run` keeps this node's datapath in step with the cluster; `install-cni`
@@ -13,7 +14,13 @@ struct Trellisd: AsyncParsableCommand {
 
     /// Logs go to stderr (the pod's log), one line per event. Every flag also reads `TRELLIS_<FLAG>` from the environment (and `--node-name` reads
     /// `NODE_NAME` from the downward API): a flag on the command line wins.
+    ///
+    /// Started as `cnictl` (the image links that name to this executable), it is cnictl.
     static func main() async {
+        if CommandLine.arguments.first?.split(separator: "/").last == "cnictl" {
+            await Cnictl.main()
+            return
+        }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let arguments = EnvironmentArguments.expand(Array(CommandLine.arguments.dropFirst()),
                                                     environment: ProcessInfo.processInfo.environment)

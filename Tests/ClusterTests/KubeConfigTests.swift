@@ -44,6 +44,37 @@ struct KubeConfigTests {
         #expect(try KubeTokenSource(credential: config.credential).token() == "token-from-file")
     }
 
+    @Test("kubeconfig: kubeadm's admin.conf as kubeadm writes it (sorted keys, preferences: {}, certificate data)")
+    func kubeadmAdminConf() throws {
+        let path = fixture("kubeadm-admin.conf")
+        let config = try KubeClientConfig.kubeconfig(path: path)
+        #expect(config.server == "https://192.0.2.10:6443")
+        #expect(config.certificateAuthority == Array("-----BEGIN CERTIFICATE-----\nkubeadm test CA\n-----END CERTIFICATE-----\n".utf8))
+        #expect(config.credential == .clientCertificate(
+            certificate: Array("-----BEGIN CERTIFICATE-----\nkubernetes-admin\n-----END CERTIFICATE-----\n".utf8),
+            key: Array("-----BEGIN RSA PRIVATE KEY-----\nadmin key\n-----END RSA PRIVATE KEY-----\n".utf8),
+            source: "\(path) user kubernetes-admin"))
+    }
+
+    @Test("kubeconfig: a hand-edited file (comments, indented sequences, quotes, flow style, entries the agent ignores)")
+    func handEdited() throws {
+        let config = try KubeClientConfig.kubeconfig(path: fixture("kubeconfig-hand-edited.yaml"))
+        #expect(config.server == "https://[2001:db8::10]:6443")
+        #expect(config.insecureSkipTLSVerify)
+        #expect(config.certificateAuthority == nil)
+        #expect(config.credential == .token("abc.def:ghi"))
+    }
+
+    @Test("kubeconfig: YAML outside the subset it reads is an error naming the line, not a misreading")
+    func unsupportedYAML() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-kubeconfig-\(UUID().uuidString).yaml").path
+        try "clusters:\n- &lab\n  name: lab\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: KubeError.invalidKubeconfig(path: path, detail: "not a kubeconfig: line 2: anchors, aliases and tags are not supported")) {
+            try KubeClientConfig.kubeconfig(path: path)
+        }
+    }
+
     @Test("kubeconfig: no current-context, an unknown context, or a missing file are errors naming what is wrong")
     func errors() throws {
         let files = fixture("kubeconfig-files.yaml")

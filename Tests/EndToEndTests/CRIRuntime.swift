@@ -152,20 +152,8 @@ final class CRIRuntime {
     }
 
     private func startHolder() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", namespace, "sh", "-c",
-                             "mount -t cgroup2 none /sys/fs/cgroup && mount -t tmpfs none /run && mkdir -p /var/lib/cni"
-                                 + " && mount --bind '\(root.path)/cni-cache' /var/lib/cni && echo ready && exec sleep infinity"]
-        let ready = Pipe()
-        process.standardOutput = ready
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        holder = process
-        guard ready.fileHandleForReading.readData(ofLength: 6) == Data("ready\n".utf8) else {
-            throw LabError(message: "the mount namespace holder in \(namespace) did not start")
-        }
+        holder = try startNamespaceHolder(in: namespace, setUp: "mount -t cgroup2 none /sys/fs/cgroup && mount -t tmpfs none /run"
+                                          + " && mkdir -p /var/lib/cni && mount --bind '\(root.path)/cni-cache' /var/lib/cni")
     }
 
     private func startContainerd() throws {

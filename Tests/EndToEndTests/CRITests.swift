@@ -125,4 +125,21 @@ import TestSupport
             }, "no network namespace is left for it: \(mounts), before: \(netnsBefore)")
         }
     }
+
+    /// Docs/install.md, step 1: the image `make image` built, saved by podman and imported with
+    /// `ctr -n k8s.io images import`, is where kubelet looks for it, under the manifest's name.
+    @Test func theImagePodmanSavedImportsIntoContainerdsKubernetesNamespace() throws {
+        let image = try #require(try DeployManifest.load().podSpec.containers.first?.image)
+        guard (try? run(["podman", "image", "exists", image])) != nil else {
+            throw LabError(message: "the image \(image) is missing: run `make image` (make test does) first")
+        }
+        try withCRINode { _, cri in
+            let archive = cri.root.appendingPathComponent("trellis-image.tar").path
+            try run(["podman", "save", "-o", archive, image])
+            try run(["ctr", "-a", cri.socket, "-n", "k8s.io", "images", "import", archive])
+            let images = try run(["ctr", "-a", cri.socket, "-n", "k8s.io", "images", "ls", "-q"])
+            #expect(images.split(separator: "\n").contains { $0 == image },
+                    "containerd's k8s.io namespace lists \(image): \(images)")
+        }
+    }
 }

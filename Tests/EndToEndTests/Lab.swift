@@ -134,9 +134,11 @@ final class Lab: Sendable {
     func stopEtcd() throws { try lab(["stop-etcd"]) }
     func startEtcd() throws { try lab(["start-etcd"]) }
 
-    /// A new node running `trellisd` (behind the router when `far`); returns its name.
-    func addNode(far: Bool = false, environment: [String: String] = [:]) throws -> String {
-        try lab(["add-node"] + (far ? ["--far"] : []), environment: environment).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// A new node running `trellisd` (behind the router when `far`; none without `agent`, for
+    /// one the test runs itself); returns its name.
+    func addNode(far: Bool = false, agent: Bool = true, environment: [String: String] = [:]) throws -> String {
+        try lab(["add-node"] + (far ? ["--far"] : []) + (agent ? [] : ["--no-agent"]), environment: environment)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Stops the node's agent, deletes its etcd records (or its Node object), its pods and its
