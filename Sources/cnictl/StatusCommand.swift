@@ -45,6 +45,7 @@ extension AgentStatusReport {
             "public IP:   \(publicIP?.description ?? "-")",
             "VTEP MAC:    \(vtepMAC ?? "-")",
             "underlay:    \(underlayInterface ?? "-") mtu \(underlayMTU.map(String.init) ?? "-"), pods get mtu \(podMTU.map(String.init) ?? "-")",
+            "routes:      \(routeShape ?? "-")",
             "last sync:   \(ago(lastSync))",
             "last resync: \(ago(lastResync))",
             "peers:       \(peers.count)",

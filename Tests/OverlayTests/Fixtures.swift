@@ -60,6 +60,9 @@ extension DatapathOperation {
         case .appendFDB: "appendFDB"
         case .replaceFDB: "replaceFDB"
         case .deleteFDB: "deleteFDB"
+        case .addNexthop: "addNexthop"
+        case .replaceNexthop: "replaceNexthop"
+        case .deleteNexthop: "deleteNexthop"
         }
     }
 }
