@@ -149,7 +149,7 @@ public struct NodeAgent: Service {
             metrics.failedOperations.increment(by: Int64(summary.failed))
             if summary.applied > 0 || !summary.isConverged { logger.info("\(trigger): \(summary)") }
             for failure in summary.failures.prefix(5) { await status.record(error: "\(failure)") }
-            await noteLocal(report.local)
+            await noteLocal(report.local, routeShape: summary.routeShape)
             await status.update { facts in
                 facts.localDatapathReady = true
                 facts.lastPassConverged = summary.isConverged
@@ -180,10 +180,11 @@ public struct NodeAgent: Service {
     }
 
     /// Puts the node's own share into the report.
-    private func noteLocal(_ local: LocalState, slices: [IPPrefix]? = nil) async {
+    private func noteLocal(_ local: LocalState, slices: [IPPrefix]? = nil, routeShape: RouteShape? = nil) async {
         for warning in local.warnings { await status.record(error: warning) }
         await status.describe { report in
             if let slices { report.podCIDRs = slices }
+            if let routeShape { report.routeShape = routeShape.rawValue }
             report.publicIP = local.publicIP
             report.underlayAddresses = local.underlayAddresses
             report.underlayInterface = local.underlayInterface

@@ -27,6 +27,9 @@ public struct AgentStatusReport: Codable, Sendable {
     public var vxlanPort: UInt16?
     /// Whether the agent keeps the masquerade table (`--masquerade`).
     public var masquerade: Bool?
+    /// How peer routes are programmed: `nexthop` (routes refer to nexthop objects) or `onlink`
+    /// (each route carries its gateway: a kernel without nexthop objects); nil before the first pass.
+    public var routeShape: String?
     /// The peers as last delivered by the datastore, this node excluded, ordered by name.
     public var peers: [ClusterNode] = []
     /// When the datapath last followed the datastore, and last was checked against the kernel.

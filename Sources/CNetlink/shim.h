@@ -20,6 +20,7 @@
 #include <linux/if_arp.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <linux/nexthop.h>
 #include <linux/if_addr.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -45,6 +45,19 @@ final class Object {
     init(owning raw: OpaquePointer) { self.raw = raw }
 
     deinit { nl_object_put(raw) }
+
+    /// The objects libnl parses out of a received `nl_msg` (none for kinds it does not know).
+    static func parsing(_ message: OpaquePointer) -> [Object] {
+        var objects: [Object] = []
+        withUnsafeMutablePointer(to: &objects) { pointer in
+            _ = nl_msg_parse(message, { object, context in
+                guard let object, let context else { return }
+                nl_object_get(object)
+                context.assumingMemoryBound(to: [Object].self).pointee.append(Object(owning: object))
+            }, pointer)
+        }
+        return objects
+    }
 }
 
 /// Builds an `nl_addr` of `family` (AF_INET, AF_INET6, AF_LLC) from `bytes`, lends it to `body`

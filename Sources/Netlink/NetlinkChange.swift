@@ -1,6 +1,6 @@
 import CNetlink
 
-/// One write of a route, neighbour or FDB entry: what a reconciler's plan turns into, and what
+/// One write of a route, nexthop, neighbour or FDB entry: what a reconciler's plan turns into, and what
 /// `NetlinkHandle.apply` sends in batches. Every single-entry method (`addRoute`,
 /// `replaceNeighbor`, `appendFDB`, ...) is one of these sent on its own.
 public enum NetlinkChange: Hashable, Sendable {
@@ -22,6 +22,12 @@ public enum NetlinkChange: Hashable, Sendable {
     case replaceFDB(FDBEntry)
     /// `bridge fdb del ... self`: removes that destination of the MAC.
     case deleteFDB(FDBEntry)
+    /// `ip nexthop add`: fails with `isExists` when the id is taken.
+    case addNexthop(Nexthop)
+    /// `ip nexthop replace`: adds, or changes the nexthop with the same id in place.
+    case replaceNexthop(Nexthop)
+    /// `ip nexthop del`: removes the nexthop with the id, and the routes referring to it.
+    case deleteNexthop(Nexthop)
 
     /// A change of a batch that the kernel refused; the others took effect.
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -50,6 +56,9 @@ extension NetlinkChange {
         case .appendFDB(let entry): try entry.request(flags: NLM_F_CREATE | NLM_F_APPEND)
         case .replaceFDB(let entry): try entry.request(flags: NLM_F_CREATE | NLM_F_REPLACE)
         case .deleteFDB(let entry): try entry.deleteRequest()
+        case .addNexthop(let nexthop): try nexthop.request(flags: NLM_F_CREATE | NLM_F_EXCL)
+        case .replaceNexthop(let nexthop): try nexthop.request(flags: NLM_F_CREATE | NLM_F_REPLACE)
+        case .deleteNexthop(let nexthop): try nexthop.deleteRequest()
         }
     }
 
@@ -65,6 +74,9 @@ extension NetlinkChange {
         case .appendFDB(let entry): "fdb append \(entry.describe(names))"
         case .replaceFDB(let entry): "fdb replace \(entry.describe(names))"
         case .deleteFDB(let entry): "fdb del \(entry.describe(names))"
+        case .addNexthop(let nexthop): "nexthop add \(nexthop.describe(names))"
+        case .replaceNexthop(let nexthop): "nexthop replace \(nexthop.describe(names))"
+        case .deleteNexthop(let nexthop): "nexthop del id \(nexthop.id)"
         }
     }
 }

@@ -4,23 +4,24 @@ import Glibc
 #endif
 
 /// The answers to one datagram of requests with consecutive sequence numbers, collected by
-/// libnl callbacks: parsed objects, each request's errno, and whether a dump was interrupted.
+/// libnl callbacks: each answer handed to a decoder, each request's errno, and whether a dump
+/// was interrupted.
 final class Reception {
     let firstSequence: UInt32
     private let lastSequence: UInt32
     /// Requests not yet answered by an ACK, an error or NLMSG_DONE.
     private var pending: Int
-    private let collect: Bool
-    private(set) var objects: [Object] = []
+    /// Called with every answer (`nl_msg`) that is not an ACK or error; `nil` ignores them.
+    private let decode: ((OpaquePointer) -> Void)?
     /// The kernel's errno per failed request, by sequence number.
     private(set) var errors: [UInt32: Int32] = [:]
     private(set) var interrupted = false
 
-    init(firstSequence: UInt32, count: Int, collect: Bool) {
+    init(firstSequence: UInt32, count: Int, decode: ((OpaquePointer) -> Void)?) {
         self.firstSequence = firstSequence
         self.lastSequence = firstSequence &+ UInt32(count - 1)
         self.pending = count
-        self.collect = collect
+        self.decode = decode
     }
 
     /// Reads from `sk` until every request has been answered.
@@ -67,12 +68,7 @@ final class Reception {
     }
 
     private func parse(_ message: OpaquePointer) -> Int32 {
-        guard collect else { return Reception.ok }
-        _ = nl_msg_parse(message, { object, context in
-            guard let object else { return }
-            nl_object_get(object)
-            Reception.from(context).objects.append(Object(owning: object))
-        }, Unmanaged.passUnretained(self).toOpaque())
+        decode?(message)
         return Reception.ok
     }
 

@@ -29,12 +29,16 @@ public struct Route: Hashable, Sendable {
     public var metric: UInt32
     /// The preferred source address for locally originated packets (`src`).
     public var source: IPAddress?
+    /// The nexthop object the route refers to (`nhid`). When set, a request carries only the id:
+    /// `gateway`, `linkIndex` and `onLink` then describe that nexthop as the kernel reports it
+    /// in the route, and are not sent.
+    public var nexthopID: UInt32?
 
     /// A route; every property as documented on the type.
     public init(destination: IPPrefix, gateway: IPAddress? = nil, linkIndex: Int32? = nil,
                 table: UInt32 = Route.mainTable, scope: RouteScope = .universe,
                 protocol: RouteProtocol = .boot, onLink: Bool = false, metric: UInt32 = 0,
-                source: IPAddress? = nil) {
+                source: IPAddress? = nil, nexthopID: UInt32? = nil) {
         self.destination = destination
         self.gateway = gateway
         self.linkIndex = linkIndex
@@ -44,6 +48,7 @@ public struct Route: Hashable, Sendable {
         self.onLink = onLink
         self.metric = metric
         self.source = source
+        self.nexthopID = nexthopID
     }
 
     /// The kernel's identity of a route: two routes with equal keys cannot coexist, and
@@ -144,12 +149,18 @@ extension Route {
         rtnl_route_set_family(route.raw, UInt8(destination.family.addressFamily))
         _ = withNLAddress(destination) { rtnl_route_set_dst(route.raw, $0) }
         rtnl_route_set_table(route.raw, table)
-        if !matchAnyScope { rtnl_route_set_scope(route.raw, scope.rawValue) }
+        if !matchAnyScope {
+            rtnl_route_set_scope(route.raw, scope.rawValue)
+        } else if nexthopID != nil {
+            // Without a gateway libnl would guess scope link, which no nexthop route has;
+            // universe (0) matches any scope, as the guess does for a route with a gateway.
+            rtnl_route_set_scope(route.raw, RouteScope.universe.rawValue)
+        }
         rtnl_route_set_protocol(route.raw, self.protocol.rawValue)
         rtnl_route_set_priority(route.raw, metric)
         _ = rtnl_route_set_type(route.raw, UInt8(RTN_UNICAST))
         if let source { _ = withNLAddress(source) { rtnl_route_set_pref_src(route.raw, $0) } }
-        if gateway != nil || linkIndex != nil {
+        if nexthopID == nil, gateway != nil || linkIndex != nil {
             let hop = rtnl_route_nh_alloc()!
             if let linkIndex { rtnl_route_nh_set_ifindex(hop, linkIndex) }
             if let gateway { withNLAddress(gateway) { rtnl_route_nh_set_gateway(hop, $0) } }
@@ -159,9 +170,11 @@ extension Route {
         return route
     }
 
-    /// `"10.244.2.0/24 via 10.244.2.0 dev trellis.vxlan onlink"`, naming the device via `names`.
+    /// `"10.244.2.0/24 via 10.244.2.0 dev trellis.vxlan onlink"` (`"10.244.2.0/24 nhid N"` for a
+    /// route referring to a nexthop object), naming the device via `names`.
     func describe(_ names: DeviceNames) -> String {
         var text = "\(destination)"
+        if let nexthopID { return text + " nhid \(nexthopID)" + (table != Route.mainTable ? " table \(table)" : "") }
         if let gateway { text += " via \(gateway)" }
         if let linkIndex { text += " dev \(names(linkIndex))" }
         if onLink { text += " onlink" }

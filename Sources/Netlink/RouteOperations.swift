@@ -27,7 +27,7 @@ extension NetlinkHandle {
     }
 
     /// Deletes the route matching `route`'s destination, table, metric, protocol and next hop
-    /// (any scope). `ip route del DEST [via GW] [dev DEV] [table T] [proto P] [metric M]`.
+    /// (any scope; for a route referring to a nexthop object, any next hop). `ip route del DEST [via GW] [dev DEV] [table T] [proto P] [metric M]`.
     /// Throws `isNotFound` (`ESRCH`, `ENOENT`) when no such route exists.
     public func deleteRoute(_ route: Route) throws {
         try execute(.deleteRoute(route))
@@ -40,8 +40,7 @@ extension NetlinkHandle {
         try perform({ _ in "route show table \(table)" }) { socket throws(SocketFailure) in
             var header = rtmsg()
             header.rtm_family = UInt8(family?.addressFamily ?? AF_UNSPEC)
-            return try socket.dump(type: Int32(RTM_GETROUTE), header: header)
-                .compactMap { Route(libnl: $0.raw) }
+            return try socket.dump(type: Int32(RTM_GETROUTE), header: header, decode: Route.parsing)
                 .filter { route in
                     route.table == table && `protocol`.map { route.protocol == $0 } ?? true
                 }
@@ -53,12 +52,32 @@ extension Route {
     /// An RTM_NEWROUTE request with `flags` (NLM_F_EXCL to add, NLM_F_REPLACE to replace).
     func request(flags: Int32) throws(SocketFailure) -> Message {
         let object = libnlObject()
-        return try Message { rtnl_route_build_add_request(object.raw, flags, $0) }
+        return try withNexthopID(Message { rtnl_route_build_add_request(object.raw, flags, $0) })
     }
 
-    /// An RTM_DELROUTE request that matches any scope, as `ip route del` does.
+    /// An RTM_DELROUTE request that matches any scope, as `ip route del` does. A route referring
+    /// to a nexthop is matched without its id: the kernel answers EINVAL, not ESRCH, for an id
+    /// that is gone (`ip nexthop flush` deleted the route with it), and the key already names
+    /// exactly one route.
     func deleteRequest() throws(SocketFailure) -> Message {
         let object = libnlObject(matchAnyScope: true)
         return try Message { rtnl_route_build_del_request(object.raw, 0, $0) }
+    }
+
+    /// `message` with RTA_NH_ID appended when the route refers to a nexthop object (libnl 3.7
+    /// knows no such attribute).
+    private func withNexthopID(_ message: Message) throws(SocketFailure) -> Message {
+        if let nexthopID { try message.put(Int32(RTA_NH_ID.rawValue), nexthopID) }
+        return message
+    }
+
+    /// The unicast routes in a received RTM_NEWROUTE message, with the RTA_NH_ID libnl drops.
+    static func parsing(_ message: OpaquePointer) -> [Route] {
+        let attribute = nlmsg_find_attr(nlmsg_hdr(message), Int32(MemoryLayout<rtmsg>.size), Int32(RTA_NH_ID.rawValue))
+        return Object.parsing(message).compactMap { object in
+            var route = Route(libnl: object.raw)
+            route?.nexthopID = attribute.map { nla_get_u32($0) }
+            return route
+        }
     }
 }

@@ -61,39 +61,48 @@ final class Socket: @unchecked Sendable {
 
     /// Sends one request and waits for its ACK.
     func execute(_ message: Message) throws(SocketFailure) {
-        let reception = try exchange([message], collect: false)
+        let reception = try exchange([message], decode: nil)
         if let errno = reception.errors.values.first { throw SocketFailure(errno: errno) }
     }
 
     /// Sends one GET request (not a dump) and returns the objects the kernel answered with.
     func query(_ message: Message) throws(SocketFailure) -> [Object] {
-        let reception = try exchange([message], collect: true)
+        var objects: [Object] = []
+        let reception = try exchange([message]) { objects += Object.parsing($0) }
         if let errno = reception.errors.values.first { throw SocketFailure(errno: errno) }
-        return reception.objects
+        return objects
     }
 
     /// Sends `messages` in one datagram and waits for every ACK; returns each failed message's
     /// position with its errno. Throws only when the socket itself fails.
     func executeBatch(_ messages: [Message]) throws(SocketFailure) -> [(index: Int, errno: Int32)] {
         guard !messages.isEmpty else { return [] }
-        let reception = try exchange(messages, collect: false)
+        let reception = try exchange(messages, decode: nil)
         let first = reception.firstSequence
         return reception.errors
             .map { (index: Int($0.key &- first), errno: $0.value) }
             .sorted { $0.index < $1.index }
     }
 
-    /// Dumps every object of a kind: `type` is an `RTM_GET*` message type, `header` its fixed
-    /// header (its family selects what is dumped). Repeats the dump when the kernel interrupted
-    /// it or messages were lost.
+    /// Dumps every object of a kind as libnl parses it: `type` is an `RTM_GET*` message type,
+    /// `header` its fixed header (its family selects what is dumped). Repeats the dump when the
+    /// kernel interrupted it or messages were lost.
     func dump<Header>(type: Int32, header: Header) throws(SocketFailure) -> [Object] {
+        try dump(type: type, header: header, decode: Object.parsing)
+    }
+
+    /// Dumps every object of a kind, each answer (`nl_msg`) turned into elements by `decode`
+    /// (for kinds libnl cannot parse, or attributes it drops). Repeats as `dump(type:header:)`.
+    func dump<Header, Element>(type: Int32, header: Header,
+                               decode: @escaping (OpaquePointer) -> [Element]) throws(SocketFailure) -> [Element] {
         for attempt in 1...Self.dumpAttempts {
             if attempt > 1 { repeatedDumps += 1 }
             let message = try Message(type: type, flags: NLM_F_DUMP, header: header)
+            var elements: [Element] = []
             do throws(SocketFailure) {
-                let reception = try exchange([message], collect: true)
+                let reception = try exchange([message]) { elements += decode($0) }
                 if let errno = reception.errors.values.first { throw SocketFailure(errno: errno) }
-                if !reception.interrupted { return reception.objects }
+                if !reception.interrupted { return elements }
             } catch where error.isRetryable && attempt < Self.dumpAttempts {
                 continue  // the leftovers carry the old sequence number and will be skipped
             }
@@ -103,7 +112,7 @@ final class Socket: @unchecked Sendable {
 
     /// Completes the messages (port, sequence numbers, NLM_F_ACK), sends them as one datagram
     /// and receives until each has been answered by an ACK, an error or the end of its dump.
-    private func exchange(_ messages: [Message], collect: Bool) throws(SocketFailure) -> Reception {
+    private func exchange(_ messages: [Message], decode: ((OpaquePointer) -> Void)?) throws(SocketFailure) -> Reception {
         var datagram: [UInt8] = []
         datagram.reserveCapacity(messages.count * 128)
         for message in messages {
@@ -115,7 +124,7 @@ final class Socket: @unchecked Sendable {
             datagram.append(contentsOf: repeatElement(0, count: aligned - length))
         }
         let first = messages[0].header.pointee.nlmsg_seq
-        let reception = Reception(firstSequence: first, count: messages.count, collect: collect)
+        let reception = Reception(firstSequence: first, count: messages.count, decode: decode)
         let sent = datagram.withUnsafeMutableBytes { nl_sendto(sk, $0.baseAddress, $0.count) }
         guard sent >= 0 else { throw SocketFailure(errno: errnoFromLibnl(sent)) }
         try reception.receive(from: sk)

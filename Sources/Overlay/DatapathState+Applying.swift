@@ -10,6 +10,7 @@ extension DatapathState {
         let oldRoutes = Dictionary(routes.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let oldNeighbors = Dictionary(neighbors.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let oldFDBEntries = Dictionary(fdbEntries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let oldNexthops = Dictionary(nexthops.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var state = desired
         for operation in failed {
             switch operation {
@@ -22,9 +23,13 @@ extension DatapathState {
             case .appendFDB(let entry), .replaceFDB(let entry):
                 state.fdbEntries.remove(entry)
                 if let old = oldFDBEntries[entry.key] { state.fdbEntries.insert(old) }
+            case .addNexthop(let nexthop), .replaceNexthop(let nexthop):
+                state.nexthops.remove(nexthop)
+                if let old = oldNexthops[nexthop.id] { state.nexthops.insert(old) }
             case .deleteRoute(let route): state.routes.insert(route)
             case .deleteNeighbor(let neighbor): state.neighbors.insert(neighbor)
             case .deleteFDB(let entry): state.fdbEntries.insert(entry)
+            case .deleteNexthop(let nexthop): state.nexthops.insert(nexthop)
             }
         }
         return state
@@ -36,6 +41,7 @@ extension DatapathState {
     func replacing(_ part: DatapathState, with replacement: DatapathState) -> DatapathState {
         DatapathState(routes: routes.subtracting(part.routes).union(replacement.routes),
                       neighbors: neighbors.subtracting(part.neighbors).union(replacement.neighbors),
-                      fdbEntries: fdbEntries.subtracting(part.fdbEntries).union(replacement.fdbEntries))
+                      fdbEntries: fdbEntries.subtracting(part.fdbEntries).union(replacement.fdbEntries),
+                      nexthops: nexthops.subtracting(part.nexthops).union(replacement.nexthops))
     }
 }

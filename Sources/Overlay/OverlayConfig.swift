@@ -32,6 +32,16 @@ public struct OverlayConfig: Hashable, Sendable {
         self.clusterCIDRs = clusterCIDRs
     }
 
+    /// The ids of the agent's nexthop objects: those whose top byte is the route protocol
+    /// (0x7e000001...0x7effffff for 126), so agents with different protocols never share one.
+    public var nexthopIDs: ClosedRange<UInt32> { Self.nexthopIDs(for: routeProtocol) }
+
+    /// The nexthop ids of an agent marking its routes with `routeProtocol`.
+    public static func nexthopIDs(for routeProtocol: RouteProtocol) -> ClosedRange<UInt32> {
+        let base = UInt32(routeProtocol.rawValue) << 24
+        return (base | 1)...(base | 0x00ff_ffff)
+    }
+
     /// True when the node needs the vxlan device: in `vxlan` and `hybrid` mode, and in `direct`
     /// mode on a dual-stack cluster (IPv6 slices of peers without an IPv6 underlay address go
     /// over the overlay).

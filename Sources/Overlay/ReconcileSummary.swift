@@ -15,16 +15,19 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var observedKernel: Bool
     /// How long the pass took.
     public var duration: Duration
+    /// How vxlan routes are programmed (nil when the pass failed before asking the kernel).
+    public var routeShape: RouteShape?
 
     /// A summary; every property as documented on the type.
     public init(applied: Int, failures: [DatapathFailure], skipped: [SkippedPeer], desiredEntries: Int,
-                observedKernel: Bool, duration: Duration) {
+                observedKernel: Bool, duration: Duration, routeShape: RouteShape? = nil) {
         self.applied = applied
         self.failures = failures
         self.skipped = skipped
         self.desiredEntries = desiredEntries
         self.observedKernel = observedKernel
         self.duration = duration
+        self.routeShape = routeShape
     }
 
     /// Writes refused.

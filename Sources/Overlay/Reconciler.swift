@@ -18,9 +18,15 @@ import Glibc
 ///   kernel already holds, with zero writes when it is right) and after a transport failure
 ///   left the kernel's state unknown. `resync()` dumps what it owns and repairs drift.
 /// - Calls are serialised: a reconcile and a resync never interleave their writes.
-/// - Ownership: it owns routes carrying `config.routeProtocol` in the main table, and the
-///   permanent neighbour and FDB entries on its vxlan device; nothing else is read as its own,
-///   and a route it does not own is never overwritten (`add` fails with `EEXIST` instead).
+/// - Ownership: it owns routes carrying `config.routeProtocol` in the main table, nexthops
+///   with that protocol and an id in `config.nexthopIDs`, and the permanent neighbour and FDB
+///   entries on its vxlan device; nothing else is read as its own, and a route or nexthop it
+///   does not own is never overwritten (`add` fails with `EEXIST` instead).
+/// - Route shape: asked once (the writer's `supportsNexthops`), vxlan routes refer to nexthop
+///   objects (`RouteShape.nexthop`), else carry their gateway (`.onlink`). The desired state
+///   and the delta stay in the onlink shape; they are moved into the nexthop shape (ids from an
+///   allocation the reconciler keeps, seeded from the kernel when it reads it) right before
+///   planning, so an event still costs work in proportion to the change.
 /// - Nothing is dropped: a refused write stays out of the cache, so the next pass plans it
 ///   again; a delete of an entry already gone counts as done.
 /// - Withdrawing: it deletes entries only for peers missing from a list it was given. Until
@@ -32,7 +38,7 @@ public final class Reconciler: Sendable {
     private let handle: NetlinkHandle
     private let writer: any DatapathWriter
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     private struct State {
         /// What the kernel holds of ours, as far as this reconciler knows.
@@ -46,6 +52,10 @@ public final class Reconciler: Sendable {
         var table: PeerTable?
         /// Skipped peers already logged, so each is logged once.
         var reportedSkips: Set<SkippedPeer> = []
+        /// How vxlan routes are programmed; `nil` until asked, on the first pass.
+        var shape: RouteShape?
+        /// The ids of the nexthops the desired routes refer to (nexthop shape only).
+        var nexthopIDs: NexthopIDs
     }
 
     /// What the kernel holds of the reconciler's own entries.
@@ -66,6 +76,7 @@ public final class Reconciler: Sendable {
         self.handle = handle
         self.writer = writer ?? handle
         self.logger = logger
+        self.state = Mutex(State(nexthopIDs: NexthopIDs(range: config.nexthopIDs)))
     }
 
     /// Makes the datapath match `peers`, which must be the complete list of nodes (the local
@@ -101,15 +112,22 @@ public final class Reconciler: Sendable {
             switch (change(&state.table!), state.applied) {
             case (.delta(let delta), .desired):
                 // The kernel held the old desired state: the delta is the whole difference.
-                let plan = Planner.plan(desired: delta.added, observed: delta.removed)
+                let removed = kernelShaped(delta.removed, &state)
+                let added = kernelShaped(delta.added, &state)
+                if state.shape == .nexthop {
+                    for target in delta.removed.nexthopTargets.subtracting(delta.added.nexthopTargets) {
+                        state.nexthopIDs.release(target)
+                    }
+                }
+                let plan = Planner.plan(desired: added, observed: removed)
                 let failures = try send(plan, &state)
                 if !failures.isEmpty, let table = state.table {
-                    let reached = delta.removed.afterApplying(desired: delta.added, failed: failures.map(\.operation))
-                    state.applied = .known(table.desired.datapath.replacing(delta.added, with: reached))
+                    let reached = removed.afterApplying(desired: added, failed: failures.map(\.operation))
+                    state.applied = .known(kernelShaped(table.desired.datapath, &state).replacing(added, with: reached))
                 }
                 return summary(plan, failures, readKernel: false, &state, since: start)
             case (.rebuilt(let previous), .desired):
-                state.applied = .known(previous)
+                state.applied = .known(kernelShaped(previous, &state))
                 return try converge(&state, since: start)
             case (.delta, _), (.rebuilt, _):
                 return try converge(&state, since: start)
@@ -137,6 +155,11 @@ public final class Reconciler: Sendable {
         state.withLock { state in state.table.map { $0.nodes.values.sorted { $0.name < $1.name } } }
     }
 
+    /// How vxlan routes are programmed: `nil` before the first pass asked the kernel.
+    public var routeShape: RouteShape? {
+        state.withLock { $0.shape }
+    }
+
     /// The peers left out of the desired state, and why (nil before the first list).
     public var skipped: [SkippedPeer]? {
         state.withLock { $0.table?.desired.skipped }
@@ -147,7 +170,8 @@ public final class Reconciler: Sendable {
     public func drift() throws -> [DatapathOperation] {
         try state.withLock { state in
             guard let table = state.table else { return [] }
-            return Planner.plan(desired: table.desired.datapath, observed: try observe(vxlanLinkIndex: state.vxlanLinkIndex))
+            let observed = try observe(state)
+            return Planner.plan(desired: kernelShaped(table.desired.datapath, &state), observed: observed)
         }
     }
 
@@ -155,6 +179,15 @@ public final class Reconciler: Sendable {
     /// entries an earlier vxlan or hybrid run left on it are cleaned up. A device created or
     /// recreated (its entries gone with it) makes the kernel's state unknown.
     private func prepareDevice(_ state: inout State) throws {
+        if state.shape == nil {
+            let shape: RouteShape = try writer.supportsNexthops() ? .nexthop : .onlink
+            if shape == .onlink {
+                logger.warning("the kernel keeps no nexthop objects: programming plain onlink routes")
+            } else {
+                logger.info("routes refer to nexthop objects (ids \(config.nexthopIDs))")
+            }
+            state.shape = shape
+        }
         let index: Int32?
         if config.usesVXLAN {
             let device = try VXLANDevice.ensure(config: config, handle: handle)
@@ -179,19 +212,23 @@ public final class Reconciler: Sendable {
         let observed: DatapathState
         let readKernel: Bool
         switch state.applied {
-        case .unknown: (observed, readKernel) = (try observe(vxlanLinkIndex: state.vxlanLinkIndex), true)
+        case .unknown:
+            (observed, readKernel) = (try observe(state), true)
+            for nexthop in observed.nexthops { state.nexthopIDs.adopt(nexthop) }
         case .known(let known): (observed, readKernel) = (known, false)
-        case .desired: (observed, readKernel) = (state.table?.desired.datapath ?? .empty, false)
+        case .desired: (observed, readKernel) = (kernelShaped(state.table?.desired.datapath ?? .empty, &state), false)
         }
         guard let table = state.table else {
             state.applied = .known(observed)
             return summary([], [], readKernel: readKernel, &state, since: start)
         }
-        let plan = Planner.plan(desired: table.desired.datapath, observed: observed)
+        let desired = kernelShaped(table.desired.datapath, &state)
+        if state.shape == .nexthop { state.nexthopIDs.retain(only: table.desired.datapath.nexthopTargets) }
+        let plan = Planner.plan(desired: desired, observed: observed)
         state.applied = .known(observed)
         let failures = try send(plan, &state)
         if !failures.isEmpty, case .desired = state.applied {
-            state.applied = .known(observed.afterApplying(desired: table.desired.datapath, failed: failures.map(\.operation)))
+            state.applied = .known(observed.afterApplying(desired: desired, failed: failures.map(\.operation)))
         }
         return summary(plan, failures, readKernel: readKernel, &state, since: start)
     }
@@ -220,18 +257,28 @@ public final class Reconciler: Sendable {
         report(desired?.skipped ?? [], &state)
         return ReconcileSummary(applied: plan.count - failures.count, failures: failures, skipped: desired?.skipped ?? [],
                                 desiredEntries: desired?.datapath.count ?? 0, observedKernel: readKernel,
-                                duration: ContinuousClock.now - start)
+                                duration: ContinuousClock.now - start, routeShape: state.shape)
     }
 
-    /// What the kernel holds that this reconciler owns.
-    private func observe(vxlanLinkIndex: Int32?) throws -> DatapathState {
-        try DatapathState.observe(handle: handle, routeProtocol: config.routeProtocol, vxlanLinkIndex: vxlanLinkIndex)
+    /// What the kernel holds that this reconciler owns (its nexthops only in the nexthop shape:
+    /// a kernel without them cannot be asked).
+    private func observe(_ state: State) throws -> DatapathState {
+        try DatapathState.observe(handle: handle, routeProtocol: config.routeProtocol,
+                                  nexthopIDs: state.shape == .nexthop ? config.nexthopIDs : nil,
+                                  vxlanLinkIndex: state.vxlanLinkIndex)
+    }
+
+    /// `datapath` (in the onlink shape, as desired states are) as this reconciler programs it:
+    /// moved into the nexthop shape when the kernel keeps nexthops, assigning ids to new gateways.
+    private func kernelShaped(_ datapath: DatapathState, _ state: inout State) -> DatapathState {
+        guard state.shape == .nexthop else { return datapath }
+        return datapath.movingGateways(into: &state.nexthopIDs, protocol: config.routeProtocol)
     }
 
     /// A delete refused because the entry is already gone reached its goal.
     private static func isAlreadyDone(_ failure: DatapathFailure) -> Bool {
         switch failure.operation {
-        case .deleteRoute, .deleteNeighbor, .deleteFDB: failure.error.isNotFound
+        case .deleteRoute, .deleteNeighbor, .deleteFDB, .deleteNexthop: failure.error.isNotFound
         default: false
         }
     }

@@ -47,6 +47,7 @@ extension AgentStatusReport {
                 + underlayAddresses.filter { $0.family == .v6 }.map { ", \($0.address)" }.joined(),
             "VTEP MAC:    \(vtepMAC ?? "-")",
             "underlay:    \(underlayInterface ?? "-") mtu \(underlayMTU.map(String.init) ?? "-"), pods get mtu \(podMTU.map(String.init) ?? "-")",
+            "routes:      \(routeShape ?? "-")",
             "last sync:   \(ago(lastSync))",
             "last resync: \(ago(lastResync))",
             "peers:       \(peers.count)",

@@ -123,7 +123,7 @@ final class FakeDatapath: NodeDatapath {
                                error: .request(operation: "route del 10.244.9.0/24", errno: 1))]
             : []
         return PassReport(summary: ReconcileSummary(applied: 0, failures: failures, skipped: [], desiredEntries: 0,
-                                                    observedKernel: call == .resync, duration: .zero),
+                                                    observedKernel: call == .resync, duration: .zero, routeShape: .nexthop),
                           local: Self.local)
     }
 

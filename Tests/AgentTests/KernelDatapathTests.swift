@@ -105,7 +105,8 @@ import TestSupport
             #expect(try node.vxlan()?["mtu"] as? Int == 1350)
             #expect(try node.nodeInfo().mtu == 1350)
             let routes = try node.namespace.exec(["ip", "route", "show", "proto", "126"])
-            #expect(routes.contains("10.244.4.0/24 via 10.244.4.0 dev trellis.vxlan"), "\(routes)")
+            #expect(routes.contains("10.244.4.0/24 nhid ") && routes.contains(" via 10.244.4.0 dev trellis.vxlan onlink"),
+                    "\(routes)")
             #expect(try node.inside { node.datapath.diagnose() }.isEmpty)
         }
     }

@@ -79,6 +79,7 @@ import Testing
         await agent.resyncs(3)
         #expect(agent.source.announcements == 1)
         #expect(await agent.status.snapshot().peers.map(\.name) == ["peer-1", "peer-2", "peer-3"])
+        #expect(await agent.status.snapshot().routeShape == "nexthop")  // what the reconciler said, for cnictl status
         #expect(Array(agent.datapath.calls.prefix(2)) == [.prepare, .adopt([IPPrefix("10.244.1.0/24")!])])
         await agent.stop()
     }

@@ -49,7 +49,10 @@ final class LabKernelMonitor {
     /// The deletions of Trellis's entries seen so far: routes into the pod CIDRs (IPv4 and the
     /// dual-stack lab's IPv6) and entries on the VXLAN device.
     var trellisDeletions: [String] {
-        lines().filter { $0.hasPrefix("Deleted") && ["10.244.", "fd00:10:244:", "trellis.vxlan"].contains(where: $0.contains) }
+        // Not the kernel's own IPv6 multicast neighbours on the device (`ff02::... lladdr 33:33:...`,
+        // NOARP), which it expires on its own schedule.
+        lines().filter { $0.hasPrefix("Deleted") && ["10.244.", "fd00:10:244:", "trellis.vxlan"].contains(where: $0.contains)
+            && !$0.contains("lladdr 33:33:") }
     }
 
     /// SIGKILL: children of the test process may inherit a mask that blocks SIGTERM.

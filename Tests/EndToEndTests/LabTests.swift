@@ -38,6 +38,8 @@ struct LabTests {
                     let vtepIP = String(slice.prefix { $0 != "/" })
                     #expect(route == LabRoute(["dst": slice, "gateway": vtepIP, "dev": "trellis.vxlan", "flags": ["onlink"]]),
                             "\(node) reaches \(peer) over VXLAN: \(route)")
+                    let shown = try lab.json(node, ["ip", "-j", "route", "show", "exact", slice]).first
+                    #expect(shown?["nhid"] is Int, "\(node): the route to \(slice) refers to a nexthop object: \(shown ?? [:])")
                     try expectVXLANEntries(lab, on: node, toward: peer, vtepIP: vtepIP, publicIP: info["address"] ?? "")
                 } else {
                     #expect(route == LabRoute(["dst": slice, "gateway": info["address"] ?? "", "dev": "eth0"]),

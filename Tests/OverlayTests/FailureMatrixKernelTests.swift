@@ -34,6 +34,8 @@ final class FaultInjector: DatapathWriter {
         let refused = rest.remove(at: index)
         return try handle.write(rest) + [DatapathFailure(operation: refused, error: .request(operation: "injected", errno: EIO))]
     }
+
+    func supportsNexthops() throws -> Bool { try handle.supportsNexthops() }
 }
 
 /// Throws once, as a socket failing mid-batch would, after sending the first half.
@@ -49,6 +51,8 @@ final class BrokenTransport: DatapathWriter {
         _ = try handle.write(Array(operations.prefix(operations.count / 2)))
         throw Broken()
     }
+
+    func supportsNexthops() throws -> Bool { try handle.supportsNexthops() }
 }
 
 @Suite("Reconciler failure matrix (kernel)", .serialized)
@@ -60,7 +64,8 @@ struct FailureMatrixKernelTests {
                         Fixture.node(4, publicIP: "198.19.0.4"), Fixture.node(5)]
 
     @Test("one refused write: reported, retried alone on the next reconcile, and the kernel converges",
-          arguments: ["addRoute", "replaceRoute", "deleteRoute", "replaceNeighbor", "deleteNeighbor", "replaceFDB", "deleteFDB"])
+          arguments: ["addRoute", "replaceRoute", "deleteRoute", "replaceNeighbor", "deleteNeighbor", "replaceFDB", "deleteFDB",
+                     "deleteNexthop"])
     func singleFault(kind: String) throws {
         try KernelNode.with { node throws in
             let injector = FaultInjector(node.handle, failing: kind)
@@ -71,7 +76,7 @@ struct FailureMatrixKernelTests {
             #expect(injector.hits == 1)
             #expect(faulted.failures.map(\.operation.kind) == [kind])
             let retried = try reconciler.reconcile(peers: Self.after)
-            #expect(retried.isConverged && retried.applied == 1)
+            #expect(retried.isConverged && retried.applied == 1, "\(retried.failures)")
             let writer = CountingWriter(node.handle)
             #expect(try node.reconciler(.hybrid, writer: writer).reconcile(peers: Self.after).isConverged)
             #expect(writer.writes == 0, "a fresh reconciler found drift after convergence")
@@ -85,8 +90,8 @@ struct FailureMatrixKernelTests {
             try reconciler.reconcile(peers: [Fixture.node(2)])
             try node.namespace.exec(["ip", "link", "set", "trellis.vxlan", "down"])
             let refused = try reconciler.reconcile(peers: [Fixture.node(2), Fixture.node(3)])
-            #expect(refused.failures.map(\.operation.kind) == ["addRoute"])
-            #expect(refused.failures.first?.error.errno == ENETDOWN)
+            #expect(refused.failures.map(\.operation.kind) == ["addNexthop", "addRoute"])  // the route's nexthop is refused too
+            #expect(refused.failures.first?.error.errno == ENETDOWN, "\(refused.failures)")
             let repaired = try reconciler.resync()
             #expect(repaired.isConverged)
             let peers = [Fixture.node(2), Fixture.node(3)]

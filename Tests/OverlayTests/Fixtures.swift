@@ -62,6 +62,9 @@ extension DatapathOperation {
         case .appendFDB: "appendFDB"
         case .replaceFDB: "replaceFDB"
         case .deleteFDB: "deleteFDB"
+        case .addNexthop: "addNexthop"
+        case .replaceNexthop: "replaceNexthop"
+        case .deleteNexthop: "deleteNexthop"
         }
     }
 }

@@ -45,6 +45,21 @@ struct KernelNode {
         })
     }
 
+    /// `ip nexthop show proto 126` as `"id N via GW dev DEV[ onlink]"` lines.
+    func trellisNexthops() throws -> Set<String> {
+        Set(try namespace.json(["ip", "-j", "nexthop", "show", "proto", "126"]).map { nexthop in
+            let onlink = (nexthop["flags"] as? [String] ?? []).contains("onlink") ? " onlink" : ""
+            return "id \(nexthop["id"] ?? "?") via \(nexthop["gateway"] ?? "-") dev \(nexthop["dev"] ?? "?")\(onlink)"
+        })
+    }
+
+    /// The nexthop id each route with proto 126 refers to, by destination (`nil`: a plain route).
+    func trellisRouteNexthopIDs() throws -> [String: Int?] {
+        let routes = try namespace.json(["ip", "-j", "-4", "route", "show", "proto", "126"])
+            + namespace.json(["ip", "-j", "-6", "route", "show", "proto", "126"])
+        return Dictionary(uniqueKeysWithValues: routes.map { ("\($0["dst"] ?? "?")", $0["nhid"] as? Int) })
+    }
+
     /// `ip neigh show dev trellis.vxlan` as `"DST lladdr MAC STATE"` lines.
     func vxlanNeighbors() throws -> Set<String> {
         Set(try namespace.json(["ip", "-j", "neigh", "show", "dev", "trellis.vxlan"]).map { entry in
@@ -81,4 +96,6 @@ final class CountingWriter: DatapathWriter {
         count.withLock { $0 += operations.count }
         return try handle.write(operations)
     }
+
+    func supportsNexthops() throws -> Bool { try handle.supportsNexthops() }
 }

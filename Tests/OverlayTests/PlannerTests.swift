@@ -17,6 +17,20 @@ struct PlannerTests {
         #expect(kinds(operations) == ["replaceNeighbor", "replaceNeighbor", "replaceFDB", "replaceFDB", "addRoute", "addRoute"])
     }
 
+    /// `plan` with both states in the nexthop shape, ids from one allocation.
+    private func nexthopPlan(from old: [ClusterNode], to new: [ClusterNode]) -> [DatapathOperation] {
+        var ids = NexthopIDs(range: OverlayConfig.nexthopIDs(for: .trellis))
+        return Planner.plan(desired: Fixture.desired(.vxlan, new).datapath.movingGateways(into: &ids, protocol: .trellis),
+                            observed: Fixture.desired(.vxlan, old).datapath.movingGateways(into: &ids, protocol: .trellis))
+    }
+
+    @Test("nexthop shape: a nexthop goes in before the route that refers to it, and out after it")
+    func nexthopOrdering() {
+        #expect(kinds(nexthopPlan(from: [], to: [Fixture.node(2)])) == ["replaceNeighbor", "replaceFDB", "addNexthop", "addRoute"])
+        #expect(kinds(nexthopPlan(from: [Fixture.node(2)], to: [])) == ["deleteRoute", "deleteNexthop", "deleteNeighbor", "deleteFDB"])
+        #expect(nexthopPlan(from: [Fixture.node(2)], to: [Fixture.node(2)]).isEmpty)
+    }
+
     @Test("nothing changed: an empty plan")
     func noChange() {
         let peers = [Fixture.node(2), Fixture.node(3, publicIP: "198.19.0.3")]
