@@ -44,17 +44,18 @@ struct KubeNodeCondition: Codable, Hashable, Sendable {
     var lastTransitionTime: String?
 }
 
-/// A page of `GET /api/v1/nodes`.
-struct KubeNodeList: Decodable, Sendable {
-    var metadata: ListMeta
-    var items: [KubeNode]
+/// A page of a list (`GET /api/v1/nodes`, `/api/v1/pods`, ...).
+struct KubeObjectList<Object: Decodable & Sendable>: Decodable, Sendable {
+    var metadata: KubeListMeta
+    var items: [Object]
+}
 
-    struct ListMeta: Decodable, Sendable {
-        /// The list's snapshot: watch from here to miss nothing.
-        var resourceVersion: String?
-        /// Set while more pages follow: pass it as `continue` for the next one.
-        var `continue`: String?
-    }
+/// A list's `metadata`.
+struct KubeListMeta: Decodable, Sendable {
+    /// The list's snapshot: watch from here to miss nothing.
+    var resourceVersion: String?
+    /// Set while more pages follow: pass it as `continue` for the next one.
+    var `continue`: String?
 }
 
 /// The `Status` object the API server answers failures with, also inside watch ERROR events.
@@ -65,10 +66,10 @@ struct KubeStatus: Decodable, Sendable {
 }
 
 /// One line of a watch stream: `{"type": "ADDED", "object": {...}}`.
-enum KubeWatchEvent: Decodable, Sendable {
-    case added(KubeNode)
-    case modified(KubeNode)
-    case deleted(KubeNode)
+enum KubeWatchEvent<Object: Decodable & Sendable>: Decodable, Sendable {
+    case added(Object)
+    case modified(Object)
+    case deleted(Object)
     /// Progress: every change up to `resourceVersion` has been sent; resume from here.
     case bookmark(resourceVersion: String)
     /// The watch failed (410 Gone when the resourceVersion is too old); the stream ends.
@@ -78,16 +79,24 @@ enum KubeWatchEvent: Decodable, Sendable {
         case type, object
     }
 
+    /// A BOOKMARK's object: only its kind and `metadata.resourceVersion` are set, so it is
+    /// decoded apart from the collection's objects (whose required fields it lacks).
+    private struct Bookmark: Decodable {
+        struct Metadata: Decodable {
+            var resourceVersion: String?
+        }
+        var metadata: Metadata
+    }
+
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let type = try container.decode(String.self, forKey: .type)
         switch type {
-        case "ADDED": self = .added(try container.decode(KubeNode.self, forKey: .object))
-        case "MODIFIED": self = .modified(try container.decode(KubeNode.self, forKey: .object))
-        case "DELETED": self = .deleted(try container.decode(KubeNode.self, forKey: .object))
+        case "ADDED": self = .added(try container.decode(Object.self, forKey: .object))
+        case "MODIFIED": self = .modified(try container.decode(Object.self, forKey: .object))
+        case "DELETED": self = .deleted(try container.decode(Object.self, forKey: .object))
         case "BOOKMARK":
-            let node = try container.decode(KubeNode.self, forKey: .object)
-            self = .bookmark(resourceVersion: node.metadata.resourceVersion ?? "")
+            self = .bookmark(resourceVersion: try container.decode(Bookmark.self, forKey: .object).metadata.resourceVersion ?? "")
         case "ERROR": self = .error(try container.decode(KubeStatus.self, forKey: .object))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown watch event type \(type)")

@@ -82,7 +82,13 @@ public final class KubernetesNodeSource: NodeSource {
 
     /// `NodeSource.watchNodes`: Node objects through `ListWatchEngine`.
     public func watchNodes() -> AsyncStream<NodeSourceEvent> {
-        let nodes = KubeNodeCollection(client: client, pageSize: pageSize, watchTimeout: watchTimeout, logger: logger)
-        return ListWatchEngine(adapter: nodes, retry: retry, logger: logger).events()
+        let logger = logger
+        return client.events(of: .nodes, pageSize: pageSize, watchTimeout: watchTimeout, retry: retry, logger: logger) { node in
+            let member = node.clusterNode
+            if member == nil {
+                logger.debug("leaving out a node without spec.podCIDRs or an address (yet)", metadata: ["node": "\(node.name)"])
+            }
+            return member
+        }
     }
 }

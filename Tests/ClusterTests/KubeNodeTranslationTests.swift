@@ -95,12 +95,12 @@ struct KubeNodeTranslationTests {
 
     @Test("watch lines decode: a BOOKMARK carries only a resourceVersion, an ERROR a Status with its code")
     func watchEvents() throws {
-        let bookmark = try JSONDecoder().decode(KubeWatchEvent.self, from: Data(
+        let bookmark = try JSONDecoder().decode(KubeWatchEvent<KubeNode>.self, from: Data(
             #"{"type":"BOOKMARK","object":{"kind":"Node","apiVersion":"v1","metadata":{"resourceVersion":"12345","annotations":{"k8s.io/initial-events-end":"true"}}}}"#.utf8))
         guard case .bookmark(let version) = bookmark else { Issue.record("not a bookmark: \(bookmark)"); return }
         #expect(version == "12345")
 
-        let error = try JSONDecoder().decode(KubeWatchEvent.self, from: Data(
+        let error = try JSONDecoder().decode(KubeWatchEvent<KubeNode>.self, from: Data(
             #"{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 100 (200)","reason":"Expired","code":410}}"#.utf8))
         guard case .error(let status) = error else { Issue.record("not an error: \(error)"); return }
         #expect(status.code == 410 && status.reason == "Expired")

@@ -1,10 +1,11 @@
 @testable import Cluster
 import Foundation
+import Logging
 import Testing
 
 /// One page of a list, for any kind of object.
 private struct ObjectList<Item: Decodable>: Decodable {
-    var metadata: KubeNodeList.ListMeta
+    var metadata: KubeListMeta
     var items: [Item]
 }
 
@@ -82,6 +83,43 @@ struct KubePolicyServerTests {
         return try String(decoding: body.readableBytesView, as: UTF8.self).split(separator: "\n").map {
             try JSONDecoder().decode(ObjectEvent<Item>.self, from: Data($0.utf8))
         }
+    }
+}
+}
+
+extension KubeIntegration {
+/// The generic list/watch (`KubeClient.events(of:)`) on the collections policy follows.
+@Suite("list/watch of Pods, Namespaces and NetworkPolicies")
+struct KubeCollectionTests {
+    @Test("a complete list of every namespace's pods first, then only what changed; bookmarks and policies without a pod shape decode")
+    func podsAndPolicies() async throws {
+        let server = try KubeTestServer()
+        defer { server.stop() }
+        let client = try KubeClient(config: server.config())
+        try await server.put(object: ["kind": "Pod", "metadata": ["name": "a", "namespace": "x", "labels": ["app": "a"]],
+                                      "spec": ["nodeName": "n1", "containers": [["name": "c", "image": "i"]]]])
+        try await server.put(object: ["kind": "Pod", "metadata": ["name": "b", "namespace": "y"],
+                                      "spec": ["nodeName": "n2", "containers": [["name": "c", "image": "i"]]]])
+        var pods = client.events(of: .pods, logger: Logger(label: "test")) { $0.metadata.labels ?? [:] }.makeAsyncIterator()
+        guard case .listed(let listed)? = await pods.next() else { Issue.record("no list"); return }
+        #expect(listed == [ObjectChange(key: "x/a", value: ["app": "a"]), ObjectChange(key: "y/b", value: [:])])
+
+        try await server.put(object: ["kind": "Pod", "metadata": ["name": "b", "namespace": "y", "labels": ["app": "b"]],
+                                      "spec": ["nodeName": "n2", "containers": [["name": "c", "image": "i"]]]])
+        _ = try await server.control("bookmark")
+        try await server.delete(kind: "Pod", namespace: "x", name: "a")
+        var changes: [ObjectChange<[String: String]>] = []
+        while changes.count < 2, case .changed(let more)? = await pods.next() { changes += more }
+        #expect(changes == [ObjectChange(key: "y/b", value: ["app": "b"]), ObjectChange(key: "x/a", value: nil)])
+
+        var policies = client.events(of: .networkPolicies, logger: Logger(label: "test")) { $0.spec.policyTypes ?? [] }
+            .makeAsyncIterator()
+        guard case .listed(let none)? = await policies.next() else { Issue.record("no list"); return }
+        #expect(none.isEmpty)
+        _ = try await server.control("bookmark")
+        try await server.put(object: ["kind": "NetworkPolicy", "metadata": ["name": "p", "namespace": "y"], "spec": ["podSelector": [:]]])
+        guard case .changed(let added)? = await policies.next() else { Issue.record("no change"); return }
+        #expect(added == [ObjectChange(key: "y/p", value: ["Ingress"])])
     }
 }
 }

@@ -1,34 +1,22 @@
 import AsyncHTTPClient
 import NIOCore
 
-extension KubeClient {
-    /// Opens `GET /api/v1/nodes?watch=1&resourceVersion=RV&allowWatchBookmarks=true&timeoutSeconds=T`
-    /// and returns once the API server has accepted it (answered 200): the watch is established.
-    /// The server ends the stream after `timeoutSeconds`; a stream silent for longer than that
-    /// plus a minute (a dead connection) ends as `.timedOut`. Throws `KubeError` (`.gone` when
-    /// the server refuses `resourceVersion` with an HTTP 410 rather than an ERROR event).
-    func watchNodes(from resourceVersion: String, timeoutSeconds: Int) async throws -> KubeNodeWatch {
-        let query = [("watch", "1"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"),
-                     ("timeoutSeconds", "\(timeoutSeconds)")]
-        let response = try await send(.GET, "/api/v1/nodes", query: query, action: Action(verb: "watch", resource: "nodes"),
-                                      via: EtcdHTTP.streaming, deadline: .now() + .seconds(Int64(timeoutSeconds) + 60))
-        return KubeNodeWatch(client: self, body: response.body.makeAsyncIterator())
-    }
-}
-
-/// An established watch on nodes: its events in order, one JSON object per line of a chunked
-/// response, however the chunks cut the lines.
-struct KubeNodeWatch {
+/// An established watch on one collection: its events in order, one JSON object per line of a
+/// chunked response, however the chunks cut the lines.
+struct KubeWatch<Object: KubeObject> {
     /// Longest event accepted (a Node with every annotation and managedFields is a few KiB).
-    static let maximumEventSize = 16 << 20
+    static var maximumEventSize: Int { 16 << 20 }
 
     let client: KubeClient
+    /// The collection's name, for errors.
+    let resource: String
     var body: HTTPClientResponse.Body.AsyncIterator
     private var splitter = JSONObjectSplitter()
     private var ready: [[UInt8]] = []
 
-    init(client: KubeClient, body: HTTPClientResponse.Body.AsyncIterator) {
+    init(client: KubeClient, resource: String, body: HTTPClientResponse.Body.AsyncIterator) {
         self.client = client
+        self.resource = resource
         self.body = body
     }
 
@@ -36,8 +24,8 @@ struct KubeNodeWatch {
     /// resume from the last resourceVersion. Throws `.watchDisconnected` when the stream breaks,
     /// also in the middle of an event, `.timedOut` for a silent dead stream,
     /// `.malformedResponse` for an event that does not decode, `CancellationError`.
-    mutating func next() async throws -> KubeWatchEvent? {
-        let action = KubeClient.Action(verb: "watch", resource: "nodes")
+    mutating func next() async throws -> KubeWatchEvent<Object>? {
+        let action = KubeClient.Action(verb: "watch", resource: resource)
         while ready.isEmpty {
             let chunk: ByteBuffer?
             do {
@@ -58,10 +46,10 @@ struct KubeNodeWatch {
             }
             ready = splitter.append(chunk.readableBytesView)
             guard splitter.pendingCount <= Self.maximumEventSize else {
-                throw KubeError.malformedResponse(verb: "watch", resource: "nodes",
+                throw KubeError.malformedResponse(verb: "watch", resource: resource,
                                                   detail: "an event larger than \(Self.maximumEventSize) bytes")
             }
         }
-        return try client.decode(KubeWatchEvent.self, from: ready.removeFirst(), action: action)
+        return try client.decode(KubeWatchEvent<Object>.self, from: ready.removeFirst(), action: action)
     }
 }
