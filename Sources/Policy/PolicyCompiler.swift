@@ -43,7 +43,11 @@ public enum PolicyCompiler {
         let policies = input.policies.sorted { $0.id < $1.id }
         var ruleset = PolicyRuleset(workloadInterfacePrefix: input.workloadInterfacePrefix)
         for endpoint in input.endpoints {
-            guard let pod = cluster.pods[endpoint.pod], !pod.hostNetwork else { continue }
+            guard let id = endpoint.pod else {
+                for direction in PolicyDirection.allCases { ruleset.dispatch[direction, default: [:]][endpoint.interface] = .open }
+                continue
+            }
+            guard let pod = cluster.pods[id], !pod.hostNetwork else { continue }
             let selecting = policies.filter { $0.namespace == pod.namespace && $0.podSelector.matches(pod.labels) }
             for direction in PolicyDirection.allCases {
                 let isolating = selecting.filter { $0.policyTypes.contains(direction) }
@@ -86,7 +90,10 @@ struct PolicyCluster {
         pods = Dictionary(input.pods.map { ($0.id, $0) }) { _, last in last }
         let labels = Dictionary(input.namespaces.map { ($0.name, $0.labels) }) { _, last in last }
         // A local pod's addresses are known from IPAM before its status publishes them.
-        let local = Dictionary(grouping: input.endpoints, by: \.pod).mapValues { $0.flatMap(\.addresses) }
+        var local: [PodID: [IPAddress]] = [:]
+        for endpoint in input.endpoints {
+            if let pod = endpoint.pod { local[pod, default: []] += endpoint.addresses }
+        }
         var members: [String: [Member]] = [:]
         for pod in pods.values.sorted(by: { $0.id < $1.id }) where !pod.hostNetwork {
             var addresses = pod.addresses

@@ -100,13 +100,15 @@ public struct PolicyNamespace: Hashable, Sendable {
 public struct PolicyEndpoint: Hashable, Sendable {
     /// The host-side veth (`trl…`).
     public var interface: String
-    /// The pod behind it (`K8S_POD_NAMESPACE` / `K8S_POD_NAME` of the ADD).
-    public var pod: PodID
+    /// The pod behind it (`K8S_POD_NAMESPACE` / `K8S_POD_NAME` of the ADD); nil for an
+    /// attachment made without them, which is no Kubernetes pod: no policy can select it, so
+    /// its traffic is not governed (like a hostNetwork pod's).
+    public var pod: PodID?
     /// The addresses of this attachment (known from the IPAM store before the API has them).
     public var addresses: [IPAddress]
 
     /// Memberwise initialiser.
-    public init(interface: String, pod: PodID, addresses: [IPAddress]) {
+    public init(interface: String, pod: PodID?, addresses: [IPAddress]) {
         self.interface = interface
         self.pod = pod
         self.addresses = addresses

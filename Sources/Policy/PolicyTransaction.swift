@@ -1,8 +1,10 @@
 /// The `nft -f` text that puts a `PolicyRuleset` into the kernel: a full atomic rebuild of
 /// table `inet trellis-policy`, or the incremental update from one ruleset to another. Pure.
 ///
-/// The table's only base chain hooks `forward`: established and related traffic passes first;
-/// then traffic from a pod interface jumps to the egress dispatch chain, and traffic to one to
+/// The table's only base chain hooks `forward`: replies of tracked connections and related
+/// ICMP errors pass first; every packet in a connection's original direction is judged by
+/// policy, the first one and all that follow, so a change that denies a connection cuts it at
+/// once (no conntrack flush needed, nothing lives on). Then traffic from a pod interface jumps to the egress dispatch chain, and traffic to one to
 /// the ingress dispatch chain. A dispatch chain looks the interface up in its verdict map:
 /// `return` for a pod not isolated in that direction, `goto` the pod's chain otherwise, and a
 /// drop after the map for an interface it does not know (a pod not programmed yet passes
@@ -91,11 +93,13 @@ public enum PolicyTransaction {
         return commands.joined(separator: "\n") + "\n"
     }
 
-    /// The base chain: replies first, then each pod interface through its direction's dispatch.
+    /// The base chain: replies and related errors first, then each pod interface through its
+    /// direction's dispatch.
     private static func forwardChain(_ prefix: String) -> [String] {
         [
             "type filter hook forward priority filter; policy accept;",
-            "ct state established,related accept",
+            "ct direction reply accept",
+            "ct state related accept",
             "iifname \"\(prefix)*\" jump \(dispatchChain(.egress))",
             "oifname \"\(prefix)*\" jump \(dispatchChain(.ingress))",
         ]

@@ -49,7 +49,8 @@ struct TransactionTests {
             \t}
             \tchain forward {
             \t\ttype filter hook forward priority filter; policy accept;
-            \t\tct state established,related accept
+            \t\tct direction reply accept
+            \t\tct state related accept
             \t\tiifname "trl*" jump dispatch-egress
             \t\toifname "trl*" jump dispatch-ingress
             \t}
