@@ -47,12 +47,12 @@ let package = Package(
         // NetworkPolicy: the pure compiler and its nftables transactions.
         .target(name: "Policy", dependencies: ["NetworkModel"]),
         // Kubernetes' policy objects, as Cluster decodes them, translated into Policy's values.
-        .target(name: "KubePolicy", dependencies: ["Cluster", "Policy", "NetworkModel"]),
+        .target(name: "KubePolicy", dependencies: ["Cluster", "Policy", "NetworkModel", .product(name: "Logging", package: "swift-log")]),
         // What the agent serves on /status and cnictl reads: JSON values only.
         .target(name: "AgentAPI", dependencies: ["NetworkModel"]),
         // The node agent as a library: orchestration, readiness, the status server.
         .target(name: "Agent", dependencies: [
-            "AgentAPI", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel",
+            "AgentAPI", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel", "Policy", "KubePolicy", "PodNetwork",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -63,7 +63,7 @@ let package = Package(
         ]),
         .executableTarget(name: "trellis", dependencies: ["CNI", "IPAM", "PodNetwork", "NetworkModel"]),
         .executableTarget(name: "trellisd", dependencies: [
-            "Agent", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel", "CnictlCommands",
+            "Agent", "Overlay", "Cluster", "IPAM", "Netlink", "NetworkModel", "Policy", "CnictlCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -87,7 +87,7 @@ let package = Package(
                     exclude: ["Fixtures", "kube-api-server.py"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "NetworkModel", "TestSupport"]),
         .testTarget(name: "KubePolicyTests", dependencies: ["KubePolicy", "Cluster", "Policy", "NetworkModel"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Policy", "KubePolicy", "IPAM", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "NetworkModel", "IPAM", "YAML"]),
     ]
 )

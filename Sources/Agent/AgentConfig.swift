@@ -31,13 +31,18 @@ public struct AgentConfig: Sendable {
     public var resyncInterval: Duration
     /// The TTL of the node's etcd lease.
     public var leaseTTL: Duration
+    /// Enforce Kubernetes NetworkPolicy (`--network-policy`; Kubernetes datastore only).
+    public var networkPolicy: Bool
+    /// The plugin's `dataDir` (`--data-dir`): where the agent reads which pods are local.
+    public var dataDir: String
 
     /// A configuration; every property as documented on the type.
     public init(nodeName: String, datastore: DatastoreConfig, clusterCIDRs: [IPPrefix], nodeSubnetSize: Int = 24,
                 nodeSubnetSizeV6: Int = 64, mode: DatapathMode, underlayInterface: String? = nil, vxlan: VXLANSettings = VXLANSettings(),
                 runDir: String = "/run/trellis", masquerade: Bool = true, underlayMTU: Int? = nil,
                 metricsAddress: HostPort = HostPort("127.0.0.1:9469")!, resyncInterval: Duration = .seconds(30),
-                leaseTTL: Duration = .seconds(24 * 3600)) {
+                leaseTTL: Duration = .seconds(24 * 3600), networkPolicy: Bool = false,
+                dataDir: String = "/var/lib/cni/trellis") {
         self.nodeName = nodeName
         self.datastore = datastore
         self.clusterCIDRs = clusterCIDRs
@@ -52,6 +57,8 @@ public struct AgentConfig: Sendable {
         self.metricsAddress = metricsAddress
         self.resyncInterval = resyncInterval
         self.leaseTTL = leaseTTL
+        self.networkPolicy = networkPolicy
+        self.dataDir = dataDir
     }
 }
 

@@ -1,8 +1,10 @@
 import Cluster
+import KubePolicy
 import Logging
 import Netlink
 import NetworkModel
 import Overlay
+import Policy
 import Prometheus
 import ServiceLifecycle
 
@@ -18,7 +20,10 @@ public enum AgentRuntime {
         let registry = PrometheusCollectorRegistry()
         let status = AgentStatus(nodeName: config.nodeName, mode: config.mode)
         let datapath = try KernelDatapath(config: config, handle: try NetlinkHandle(), logger: logger)
-        let server = try await StatusServer(address: config.metricsAddress, status: status, registry: registry, datapath: datapath)
+        let source = try makeSource(config, logger: logger)
+        let policy = try makePolicy(config, source: source, status: status, registry: registry, logger: logger)
+        let server = try await StatusServer(address: config.metricsAddress, status: status, registry: registry, datapath: datapath,
+                                            policy: policy)
         await status.describe { report in
             report.vtepMAC = config.mode == .direct ? nil : datapath.registration.vtepMAC
             report.vxlanVNI = config.vxlan.vni
@@ -26,15 +31,36 @@ public enum AgentRuntime {
             report.masquerade = config.masquerade
         }
         let agent = NodeAgent(registration: datapath.registration, resyncInterval: config.resyncInterval,
-                              source: try makeSource(config, logger: logger), datapath: datapath, status: status,
+                              source: source, datapath: datapath, status: status,
                               metrics: AgentMetrics(registry: registry), logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: agent)],
+            services: [.init(service: server), .init(service: agent)] + (policy.map { [.init(service: $0)] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        logger.info("starting", metadata: ["mode": "\(config.mode.rawValue)", "metrics": "\(config.metricsAddress)"])
+        logger.info("starting", metadata: ["mode": "\(config.mode.rawValue)", "metrics": "\(config.metricsAddress)",
+                                           "networkPolicy": "\(config.networkPolicy)"])
         try await group.run()
         logger.info("stopped; the datapath stays as it is")
+    }
+
+    /// The policy controller with `--network-policy true`; otherwise nil, after removing a
+    /// policy table an earlier run left (a node without nft has none to remove).
+    private static func makePolicy(_ config: AgentConfig, source: any NodeSource, status: AgentStatus,
+                                   registry: PrometheusCollectorRegistry, logger: Logger) throws -> PolicyController? {
+        guard config.networkPolicy, let kubernetes = source as? KubernetesNodeSource else {
+            let table = PolicyTable()
+            if (try? table.listing()) ?? nil != nil {
+                try table.remove()
+                logger.notice("removed the policy table \(PolicyTransaction.table) (--network-policy false)")
+            }
+            return nil
+        }
+        var policyLogger = logger
+        policyLogger[metadataKey: "component"] = "policy"
+        return PolicyController(watches: .kubernetes(kubernetes.client, logger: policyLogger),
+                                endpoints: LocalEndpoints(dataDir: config.dataDir), table: PolicyTable(), status: status,
+                                metrics: PolicyMetrics(registry: registry), resyncInterval: config.resyncInterval,
+                                logger: policyLogger)
     }
 
     private static func makeSource(_ config: AgentConfig, logger: Logger) throws -> any NodeSource {

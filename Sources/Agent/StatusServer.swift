@@ -8,8 +8,9 @@ import Synchronization
 
 /// Serves `/metrics` (Prometheus text), `/healthz` (the process is alive), `/readyz` (200 when
 /// every readiness fact holds, 503 naming the phase otherwise), `/status` (JSON, read by
-/// `cnictl status`) and `/diagnose` (the datapath's findings against the kernel, JSON, read by
-/// `cnictl diagnose`).
+/// `cnictl status`), `/diagnose` (the datapath's and the policy table's findings against the
+/// kernel, JSON, read by `cnictl diagnose`) and `/policy` (`PolicyReport`, read by
+/// `cnictl policy`).
 ///
 /// A scraper or a stuck client cannot starve it: at most `maximumConnections` are served at
 /// once (more are closed on accept) and a connection that has not sent its request within
@@ -25,12 +26,13 @@ public final class StatusServer: Sendable {
     private let status: AgentStatus
     private let registry: PrometheusCollectorRegistry
     private let datapath: (any NodeDatapath)?
+    private let policy: PolicyController?
     private let open = Atomic<Int>(0)
 
     /// Listens on `address` now, so that a taken port is an error at startup. Throws
     /// `AgentError.cannotServe`.
     public init(address: HostPort, status: AgentStatus, registry: PrometheusCollectorRegistry,
-                datapath: (any NodeDatapath)?) async throws {
+                datapath: (any NodeDatapath)?, policy: PolicyController? = nil) async throws {
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -46,6 +48,7 @@ public final class StatusServer: Sendable {
         self.status = status
         self.registry = registry
         self.datapath = datapath
+        self.policy = policy
     }
 
     /// The port it listens on (useful when bound to port 0).
@@ -116,11 +119,15 @@ public final class StatusServer: Sendable {
             let body = (try? await status.snapshot().json()) ?? Data()
             return (.ok, "application/json", Array(body))
         case "/diagnose":
-            let datapath = datapath
-            let findings = await Task.detached { datapath?.diagnose() ?? [] }.value
+            let (datapath, policy) = (datapath, policy)
+            let findings = await Task.detached { (datapath?.diagnose() ?? []) + (policy?.diagnose() ?? []) }.value
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             return (.ok, "application/json", Array((try? encoder.encode(findings)) ?? Data()))
+        case "/policy":
+            let policy = policy
+            let report = await Task.detached { policy?.report() ?? PolicyReport(enabled: false) }.value
+            return (.ok, "application/json", Array((try? report.json()) ?? Data()))
         default:
             return (.notFound, "text/plain", Array("not found: \(path)\n".utf8))
         }

@@ -14,13 +14,17 @@ public struct AgentFacts: Codable, Hashable, Sendable {
     public var firstListApplied = false
     /// The last pass (event or resync) left no write refused.
     public var lastPassConverged = false
+    /// With NetworkPolicy enforced: the policy table holds the rules compiled from complete
+    /// lists of pods, namespaces and policies (until then, and after nft refused a change, pods'
+    /// forwarded traffic is held by the last table or dropped). Nil when enforcement is off.
+    public var policyInStep: Bool?
 
     /// Nothing known yet.
     public init() {}
 
     /// Every fact holds: the node can take pods that reach the rest of the cluster.
     public var isReady: Bool {
-        registered && localDatapathReady && datastoreReachable && firstListApplied && lastPassConverged
+        registered && localDatapathReady && datastoreReachable && firstListApplied && lastPassConverged && policyInStep != false
     }
 
     /// True once the node's datapath was wired from a complete list: what clears Kubernetes'
@@ -33,7 +37,7 @@ public struct AgentFacts: Codable, Hashable, Sendable {
         if !registered { return .registering }
         if !firstListApplied { return datastoreReachable ? .syncing : .datastoreUnavailable }
         if !datastoreReachable { return .datastoreUnavailable }
-        if !localDatapathReady || !lastPassConverged { return .converging }
+        if !localDatapathReady || !lastPassConverged || policyInStep == false { return .converging }
         return .ready
     }
 }
@@ -48,7 +52,8 @@ public enum AgentPhase: String, Codable, Sendable {
     case syncing
     /// The datastore cannot be reached: the last known good datapath stays in place.
     case datastoreUnavailable
-    /// Some writes were refused or something the node owns is missing; retrying.
+    /// Some writes were refused, something the node owns is missing, or the policy table is
+    /// not in step yet; retrying.
     case converging
     /// Every fact holds.
     case ready

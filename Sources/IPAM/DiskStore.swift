@@ -88,6 +88,15 @@ public struct DiskStore: Sendable {
         return result
     }
 
+    /// The networks with a store under `dataDir`: its subdirectories named as network names
+    /// are. A missing `dataDir` has none. Throws `.system`.
+    public static func networks(in dataDir: String) throws -> [String] {
+        try (FileIO.entries(of: dataDir) ?? []).filter { name in
+            var info = stat()
+            return isValidNetworkName(name) && stat(dataDir + "/" + name, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        }.sorted()
+    }
+
     static func isValidNetworkName(_ name: String) -> Bool {
         func allowed(_ c: UInt8) -> Bool {
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)

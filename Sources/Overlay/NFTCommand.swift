@@ -3,15 +3,21 @@ import FoundationEssentials
 /// Runs `nft` (through `ChildProcess`, posix_spawn), in the current network namespace or, through
 /// `nsenter --net=PATH`, in another one. A ruleset is handed over as a file, not stdin, so a
 /// child that exits early can never leave this process writing to a closed pipe.
-struct NFTCommand: Sendable {
+public struct NFTCommand: Sendable {
     /// The `nft` executable.
-    let nftPath: String
+    public let nftPath: String
     /// The namespace to run in; `nil` for the current one.
-    let namespacePath: String?
+    public let namespacePath: String?
+
+    /// Runs `nftPath`, in the namespace at `namespacePath` (nil: the current one).
+    public init(nftPath: String = "/usr/sbin/nft", namespacePath: String? = nil) {
+        self.nftPath = nftPath
+        self.namespacePath = namespacePath
+    }
 
     /// Loads `ruleset` as one transaction (`nft -f FILE`). Throws `OverlayError.nft` with
     /// stderr when nft refuses it, `.nftUnavailable` when it cannot run.
-    func load(_ ruleset: String) throws {
+    public func load(_ ruleset: String) throws {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("trellis-nft-\(UUID().uuidString).nft").path
         guard FileManager.default.createFile(atPath: path, contents: Data(ruleset.utf8)) else {
@@ -23,7 +29,7 @@ struct NFTCommand: Sendable {
 
     /// Runs `nft ARGUMENTS` and returns its stdout.
     @discardableResult
-    func run(_ arguments: [String]) throws -> String {
+    public func run(_ arguments: [String]) throws -> String {
         let argv = (namespacePath.map { ["/usr/bin/nsenter", "--net=\($0)", "--"] } ?? []) + [nftPath] + arguments
         let command = argv.joined(separator: " ")
         let outcome: ChildProcess.Outcome

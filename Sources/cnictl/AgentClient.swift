@@ -25,6 +25,11 @@ struct AgentClient {
         try JSONDecoder().decode([Finding].self, from: try await get("/diagnose").body)
     }
 
+    /// The agent's `/policy`: NetworkPolicy on this node.
+    func policy() async throws -> PolicyReport {
+        try PolicyReport.decode(try await get("/policy").body)
+    }
+
     /// `/readyz`: true for 200.
     func isReady() async throws -> Bool {
         try await get("/readyz").status == 200

@@ -42,6 +42,7 @@ extension AgentStatusReport {
             "  datastore reachable:   \(yes(facts.datastoreReachable))",
             "  first list applied:    \(yes(facts.firstListApplied))",
             "  last pass converged:   \(yes(facts.lastPassConverged))",
+            "  policy in step:        \(facts.policyInStep.map(yes) ?? "- (NetworkPolicy not enforced)")",
             "pod CIDRs:   \(podCIDRs.map(\.description).joined(separator: ", "))",
             "public IP:   \(publicIP?.description ?? "-")"
                 + underlayAddresses.filter { $0.family == .v6 }.map { ", \($0.address)" }.joined(),

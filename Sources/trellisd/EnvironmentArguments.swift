@@ -7,7 +7,7 @@ enum EnvironmentArguments {
     static let flags: [String: [String]] = [
         "run": ["node-name", "datastore", "etcd-endpoints", "kubeconfig", "cluster-cidr", "node-subnet-size", "node-subnet-size-v6",
                 "mode", "iface", "vxlan-vni", "vxlan-port", "run-dir", "masquerade", "mtu", "metrics-addr",
-                "resync-interval", "lease-ttl", "etcd-cafile", "etcd-certfile", "etcd-keyfile"],
+                "resync-interval", "lease-ttl", "etcd-cafile", "etcd-certfile", "etcd-keyfile", "network-policy", "data-dir"],
         "install-cni": ["bin-dir", "conf-dir", "source-dir", "run-dir", "data-dir", "log-file"],
         "uninstall": ["node-name", "datastore", "etcd-endpoints", "run-dir", "bin-dir", "conf-dir",
                       "etcd-cafile", "etcd-certfile", "etcd-keyfile"],

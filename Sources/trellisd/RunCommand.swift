@@ -2,6 +2,7 @@ import Agent
 import Cluster
 import ArgumentParser
 import FoundationEssentials
+import IPAM
 import NetworkModel
 import Overlay
 
@@ -64,6 +65,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "TTL of this node's etcd lease, e.g. 24h.")
     var leaseTtl: String = "24h"
 
+    @Option(help: "Enforce Kubernetes NetworkPolicy: true or false (default: true with --datastore kubernetes).")
+    var networkPolicy: Bool?
+
+    @Option(help: "The plugin's dataDir, where the agent learns which pods run here (NetworkPolicy).")
+    var dataDir: String = DiskStore.defaultDataDir
+
     func validate() throws {
         _ = try agentConfig()
     }
@@ -94,6 +101,12 @@ struct RunCommand: AsyncParsableCommand {
         if let mtu, !(1280...65535).contains(mtu) {
             throw ValidationError("--mtu \(mtu) is outside 1280...65535")
         }
+        if datastore == .etcd, networkPolicy == true {
+            throw ValidationError("--network-policy true needs --datastore kubernetes: NetworkPolicy objects live in the Kubernetes API")
+        }
+        guard dataDir.hasPrefix("/") else {
+            throw ValidationError("--data-dir \(dataDir) is not an absolute path")
+        }
         let datastoreConfig: AgentConfig.DatastoreConfig
         switch datastore {
         case .etcd:
@@ -108,7 +121,8 @@ struct RunCommand: AsyncParsableCommand {
         return AgentConfig(nodeName: nodeName, datastore: datastoreConfig, clusterCIDRs: clusterCIDRs,
                            nodeSubnetSize: nodeSubnetSize, nodeSubnetSizeV6: nodeSubnetSizeV6, mode: mode, underlayInterface: iface,
                            vxlan: VXLANSettings(vni: vxlanVni, port: vxlanPort), runDir: runDir, masquerade: masquerade,
-                           underlayMTU: mtu, metricsAddress: metrics, resyncInterval: resync, leaseTTL: leaseTTL)
+                           underlayMTU: mtu, metricsAddress: metrics, resyncInterval: resync, leaseTTL: leaseTTL,
+                           networkPolicy: networkPolicy ?? (datastore == .kubernetes), dataDir: dataDir)
     }
 
     /// `--cluster-cidr`'s networks: one or two, comma-separated, at most one per family.

@@ -18,7 +18,7 @@ struct Trellisd: AsyncParsableCommand {
     /// Started as `cnictl` (the image links that name to this executable), it is cnictl.
     static func main() async {
         if CommandLine.arguments.first?.split(separator: "/").last == "cnictl" {
-            await Cnictl.main()
+            await Cnictl.runAsMain()
             return
         }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)

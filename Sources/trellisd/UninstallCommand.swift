@@ -1,13 +1,15 @@
+import Agent
 import ArgumentParser
 import Cluster
 import FoundationEssentials
 import IPAM
 import Netlink
 import Overlay
+import Policy
 
 /// `trellisd uninstall`: removes what `install-cni` and the agent created on this node, and
 /// nothing else: the routes with Trellis's protocol, `trellis.vxlan` (with its neighbour and FDB
-/// entries), the `inet trellis` nftables table, `node.json`, the plugin binary and its conflist,
+/// entries), the `inet trellis` and `inet trellis-policy` nftables tables, `node.json`, the plugin binary and its conflist,
 /// and, given the etcd endpoints, this node's records in etcd. Pods' own veths belong to their
 /// runtime and stay. Safe to run twice.
 struct UninstallCommand: AsyncParsableCommand {
@@ -38,6 +40,8 @@ struct UninstallCommand: AsyncParsableCommand {
         var removed = try DatapathRemoval.remove(handle: NetlinkHandle())
         try Masquerade(clusterCIDRs: []).remove()
         removed.append("nftables table \(MasqueradeRuleset.table) (if present)")
+        try PolicyTable().remove()
+        removed.append("nftables table \(PolicyTransaction.table) (if present)")
         // A conflist of that name that install-cni did not write is the operator's: it stays.
         let conflist = "\(confDir)/\(InstallCNICommand.conflistName)"
         let foreign = FileManager.default.contents(atPath: conflist).map { !InstalledConflist.isInstalled($0) } ?? false
