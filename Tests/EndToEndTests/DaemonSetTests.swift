@@ -71,6 +71,9 @@ struct DaemonSetTests {
 
         // A pod wired by the plugin and conflist the init container installed reaches pods on
         // the other nodes, and they reach it.
+        // As the scheduler does, the Pod object exists, bound to the node, before its ADD: the
+        // agent enforces NetworkPolicy and lets a pod interface pass only once it knows the pod.
+        try lab.lab(["kube-put", #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ds-pod","namespace":"default"},"spec":{"nodeName":"\#(node)","containers":[{"name":"c","image":"i"}]}}"#])
         let pod = try InstalledPluginPod(nodeNamespace: namespace, nodeRoot: nodeRoot)
         defer { pod.remove() }
         let address = try pod.add()
@@ -88,6 +91,9 @@ struct DaemonSetTests {
         #expect(status.contains(slice), "cnictl status in the agent's container: \(status)")
         let allocations = try kubelet.podman(["exec", agent, "cnictl", "ipam", "show"])
         #expect(allocations.contains(address), "cnictl ipam show sees the pod's \(address): \(allocations)")
+        let policy = try kubelet.podman(["exec", agent, "cnictl", "policy", "default/ds-pod"])
+        #expect(policy.contains("in step:     yes") && policy.contains("ingress: open"),
+                "the agent found the pod in the store the manifest mounts: \(policy)")
 
         pod.remove()
 

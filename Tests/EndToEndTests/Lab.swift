@@ -37,8 +37,9 @@ final class Lab: Sendable {
     /// With `etcdTLS`, etcd speaks https with client certificates and the agents get
     /// `--etcd-cafile` (a copy per node, `etcd-ca.crt` in its dir), `--etcd-certfile`, `--etcd-keyfile`.
     /// With `dualStack`, the underlay carries IPv6 too and pods get both families (`up --dual-stack`).
+    /// Without `defaultPods`, no pod is made (the caller makes its own).
     init(mode: NodeInfo.Mode, datastore: Datastore = .etcd, resyncInterval: Duration = .seconds(2),
-         etcdTLS: Bool = false, dualStack: Bool = false) throws {
+         etcdTLS: Bool = false, dualStack: Bool = false, defaultPods: Bool = true) throws {
         self.mode = mode
         self.datastore = datastore
         self.resyncInterval = resyncInterval
@@ -49,7 +50,7 @@ final class Lab: Sendable {
             try lab(["up", "--nodes", "\(Self.nodes.count)", "--mode", mode.rawValue, "--datastore", datastore.rawValue,
                      "--resync-interval", "\(resyncInterval.components.seconds)s"] + (etcdTLS ? ["--etcd-tls"] : [])
                     + (dualStack ? ["--dual-stack"] : []))
-            for (pod, node) in pods { _ = try lab(["pod", node, pod]) }
+            if defaultPods { for (pod, node) in pods { _ = try lab(["pod", node, pod]) } }
         } catch {
             down()
             throw error

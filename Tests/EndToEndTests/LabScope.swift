@@ -13,17 +13,18 @@ final class LabPool: Sendable {
     /// A lab that failed to come up stays failed: the next test fails at once instead of waiting
     /// for another timeout.
     private let labs = Mutex<[NodeInfo.Mode: Result<Lab, any Error>]>([:])
-    private let datastore: Lab.Datastore
+    private let make: @Sendable (NodeInfo.Mode) throws -> Lab
 
-    init(datastore: Lab.Datastore) {
-        self.datastore = datastore
+    /// A pool whose labs `make` brings up.
+    init(make: @escaping @Sendable (NodeInfo.Mode) throws -> Lab) {
+        self.make = make
     }
 
     /// The lab in `mode`, brought up on first use. Throws what bringing it up threw.
     func lab(_ mode: NodeInfo.Mode) throws -> Lab {
         try labs.withLock { labs in
             if let existing = labs[mode] { return try existing.get() }
-            let result = Result { try Lab(mode: mode, datastore: datastore) }
+            let result = Result { try make(mode) }
             labs[mode] = result
             return try result.get()
         }
@@ -38,12 +39,12 @@ final class LabPool: Sendable {
 
 /// Gives a suite one `LabPool` for all of its tests, torn down after the last one.
 struct SharedLabsTrait: SuiteTrait, TestScoping {
-    var datastore: Lab.Datastore
+    var make: @Sendable (NodeInfo.Mode) throws -> Lab
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?,
                       performing function: @Sendable () async throws -> Void) async throws {
-        let pool = LabPool(datastore: datastore)
+        let pool = LabPool(make: make)
         defer { pool.tearDown() }
         try await LabPool.$current.withValue(pool) { try await function() }
     }
@@ -51,10 +52,13 @@ struct SharedLabsTrait: SuiteTrait, TestScoping {
 
 extension Trait where Self == SharedLabsTrait {
     /// One lab per mode on etcd, shared by the suite's tests and torn down when the suite ends.
-    static var sharedLabs: Self { Self(datastore: .etcd) }
+    static var sharedLabs: Self { sharedLabs(datastore: .etcd) }
 
     /// One lab per mode on `datastore`, shared by the suite's tests and torn down when it ends.
-    static func sharedLabs(datastore: Lab.Datastore) -> Self { Self(datastore: datastore) }
+    static func sharedLabs(datastore: Lab.Datastore) -> Self { Self { try Lab(mode: $0, datastore: datastore) } }
+
+    /// One lab per mode that `make` brings up, shared by the suite's tests.
+    static func sharedLabs(_ make: @escaping @Sendable (NodeInfo.Mode) throws -> Lab) -> Self { Self(make: make) }
 }
 
 /// The suite's lab in `mode` (see `LabPool`).

@@ -86,3 +86,30 @@ KUBECONFIG
 }
 
 kube_node_delete() { kube_control delete-node "$(jq -n --arg name "$1" '{name: $name}')" >/dev/null; }
+
+# kube_pod_put NODE POD NAMESPACE LABELS: the namespace (labelled ns=NAMESPACE, if new) and the
+# Pod object as the scheduler leaves it: bound to NODE, with containers' named ports
+# serve-80-tcp, serve-80-udp, serve-81-tcp, serve-81-udp.
+kube_pod_put() {
+    local node=$1 pod=$2 namespace=$3 labels=$4
+    [[ $(kube_control get "$(jq -n --arg name "$namespace" '{kind: "Namespace", name: $name}')") != null ]] ||
+        kube_control put "$(jq -n --arg name "$namespace" \
+            '{apiVersion: "v1", kind: "Namespace", metadata: {name: $name, labels: {ns: $name}}}')" >/dev/null
+    kube_control put "$(jq -n --arg node "$node" --arg name "$pod" --arg ns "$namespace" --argjson labels "$labels" \
+        '{apiVersion: "v1", kind: "Pod", metadata: {name: $name, namespace: $ns, labels: $labels},
+          spec: {nodeName: $node, containers: [{name: "serve", image: "lab",
+            ports: [[80, 81][] as $port | ["TCP", "UDP"][] as $proto
+                    | {name: "serve-\($port)-\($proto | ascii_downcase)", containerPort: $port, protocol: $proto}]}]}}')" >/dev/null
+}
+
+# kube_pod_status POD NAMESPACE ADDRESS...: kubelet publishing the pod's addresses (Running).
+kube_pod_status() {
+    local pod=$1 namespace=$2
+    shift 2
+    kube_control put "$(kube_control get "$(jq -n --arg name "$pod" --arg ns "$namespace" '{kind: "Pod", namespace: $ns, name: $name}')" |
+        jq --args '.status = {phase: "Running", podIP: $ARGS.positional[0], podIPs: [$ARGS.positional[] | {ip: .}]}' "$@")" >/dev/null
+}
+
+kube_pod_delete() {
+    kube_control delete "$(jq -n --arg name "$1" --arg ns "$2" '{kind: "Pod", namespace: $ns, name: $name}')" >/dev/null
+}

@@ -135,7 +135,7 @@ agent_start() {
     start_process "$dir/trellisd.pid" "$dir/trellisd.log" "$(ns_node "$node")" "$BIN_DIR/trellisd" run \
         --node-name "$node" "${datastore[@]}" \
         --cluster-cidr "$(cluster_cidrs)" --mode "$MODE" --iface eth0 \
-        --run-dir "$dir/run" --metrics-addr "127.0.0.1:$METRICS_PORT" --resync-interval "$RESYNC"
+        --run-dir "$dir/run" --data-dir "$dir/data" --metrics-addr "127.0.0.1:$METRICS_PORT" --resync-interval "$RESYNC"
 }
 
 agent_stop() { stop_process "$(node_dir "$1")/trellisd.pid" "$BIN_DIR/trellisd" "${2:-TERM}"; }
