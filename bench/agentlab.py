@@ -348,3 +348,22 @@ def require_binaries(*names):
         path = os.path.join(bin_dir(), name)
         if not os.access(path, os.X_OK):
             raise SystemExit(f"{path} is missing: make release (or TRELLIS_BIN_DIR=dir)")
+
+
+def iperf(client_ns, server_ns, address, seconds):
+    """Receiver-side bits per second of one TCP stream from client_ns to `address` in server_ns."""
+    server = subprocess.Popen(["ip", "netns", "exec", server_ns, "iperf3", "-s", "-1", "-B", address],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        for _ in range(50):  # until the server listens (at most 5 s)
+            if f"{address}:5201" in run("ip", "netns", "exec", server_ns, "ss", "-Hltn"):
+                break
+            time.sleep(0.1)
+        done = subprocess.run(["ip", "netns", "exec", client_ns, "iperf3", "-c", address, "-t", str(seconds), "-J"],
+                              capture_output=True, text=True, timeout=seconds + 20)
+        if done.returncode != 0:
+            raise SystemExit(f"iperf3 {client_ns} -> {address} failed: "
+                             f"{done.stdout[-500:]} {done.stderr[-500:]}")
+        return json.loads(done.stdout)["end"]["sum_received"]["bits_per_second"]
+    finally:
+        stop_process(server, grace=3)

@@ -20,6 +20,7 @@ Faults and changes are driven through /_control/<op> (POST, JSON body), without 
                              defaulted as above
   delete {kind, namespace?, name}   DELETED event
   get {kind, namespace?, name}      the object as stored
+  put-many {items: [object]} put each (a benchmark's thousands of objects in one request)
   put-node {object}          create or replace a node (ADDED / MODIFIED event)
   delete-node {name}         DELETED event
   get-node {name}            the node as stored
@@ -547,6 +548,10 @@ class Handler(BaseHTTPRequestHandler):
                 store.requests = []
             elif op in ("put", "put-node"):
                 return self.send_json(200, store.put(arg, NODES if op == "put-node" else None))
+            elif op == "put-many":
+                for obj in arg["items"]:
+                    store.put(obj)
+                return self.send_json(200, {"count": len(arg["items"]), "resourceVersion": store.rv})
             elif op in ("get", "get-node"):
                 return self.send_json(200, store.get(*target()))
             elif op in ("delete", "delete-node"):
