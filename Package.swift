@@ -87,7 +87,7 @@ let package = Package(
                     exclude: ["Fixtures", "kube-api-server.py"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "NetworkModel", "TestSupport"]),
         .testTarget(name: "KubePolicyTests", dependencies: ["KubePolicy", "Cluster", "Policy", "NetworkModel"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Policy", "KubePolicy", "IPAM", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Policy", "KubePolicy", "IPAM", "PodNetwork", "Cluster", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "NetworkModel", "IPAM", "YAML"]),
     ]
 )

@@ -34,6 +34,12 @@ public enum KubePolicyTranslation {
         /// One sentence per part left out, naming it (empty for every object the API server
         /// accepted: it validates all of these).
         public var problems: [String]
+
+        /// A translation; every property as documented on the type.
+        public init(policy: NetworkPolicy?, problems: [String]) {
+            self.policy = policy
+            self.problems = problems
+        }
     }
 
     /// The policy, failing closed on anything it cannot understand: a rule holding an invalid
