@@ -70,8 +70,12 @@ public final class PolicyController: Service, Sendable {
         self.logger = logger
     }
 
-    /// Runs until cancelled (graceful shutdown); the table stays as it is when it stops.
+    /// Runs until cancelled or shut down gracefully; the table stays as it is when it stops.
     public func run() async throws {
+        try await cancelWhenGracefulShutdown { try await self.follow() }
+    }
+
+    private func follow() async throws {
         await status.update { $0.policyInStep = false }
         let inbox = EventInbox<Event>()
         try await withThrowingDiscardingTaskGroup { group in
