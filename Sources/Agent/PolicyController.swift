@@ -180,7 +180,6 @@ public final class PolicyController: Service, Sendable {
         }
         if resync, listing == nil { listing = try? table.listing().map(PolicyTableListing.init) }
         await publish(state, drops: listing?.drops)
-        if resync { await status.markResynced(at: Date()) }
     }
 
     /// Moves the table to `ruleset`: incrementally from what it holds, whole when that is
