@@ -111,6 +111,15 @@ class Store:
         self.bookmark_gen = 0
         self.watchers = 0
         self.requests = []
+        self.snapshots = {}  # id -> the items of a paginated list, for its continue tokens
+        self.next_snapshot = 0
+
+    def keep_snapshot(self, items):
+        """Keeps a list's items for its continue tokens (the last 32 lists); returns its id."""
+        self.next_snapshot += 1
+        self.snapshots[self.next_snapshot] = items
+        self.snapshots.pop(self.next_snapshot - 32, None)
+        return self.next_snapshot
 
     def record(self, resource, kind, obj):
         self.rv += 1
@@ -376,7 +385,11 @@ class Handler(BaseHTTPRequestHandler):
                 if token["rv"] <= self.store.compacted:
                     return self.send_json(410, status(410, "Expired",
                         "The provided continue parameter is too old to display a consistent list result."))
-                items, rv, start = token["items"], token["rv"], token["start"]
+                snapshot = self.store.snapshots.get(token["snapshot"])
+                if snapshot is None:
+                    return self.send_json(410, status(410, "Expired",
+                        "The provided continue parameter is too old to display a consistent list result."))
+                items, rv, start = snapshot, token["rv"], token["start"]
             else:
                 items = [o for (ns, _), o in self.store.objects[resource.plural].items()
                          if (namespace is None or ns == namespace) and matches(o)]
@@ -385,8 +398,11 @@ class Handler(BaseHTTPRequestHandler):
         page = items[start:start + limit] if limit else items[start:]
         meta = {"resourceVersion": str(rv)}
         if limit and start + limit < len(items):
-            # The real server encodes a key to resume from; the snapshot makes pages consistent.
-            cont = {"rv": rv, "start": start + limit, "items": items}
+            # The real server encodes a key to resume from; here the token names a snapshot kept
+            # by the store (small, as the real one is), which makes pages consistent.
+            with self.store.lock:
+                snapshot_id = token["snapshot"] if "continue" in query else self.store.keep_snapshot(items)
+            cont = {"rv": rv, "start": start + limit, "snapshot": snapshot_id}
             meta["continue"] = base64.b64encode(json.dumps(cont).encode()).decode()
             meta["remainingItemCount"] = len(items) - start - limit
         self.send_json(200, {"kind": f"{resource.kind}List", "apiVersion": resource.api_version, "metadata": meta, "items": page})
