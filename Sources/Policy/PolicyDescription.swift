@@ -35,19 +35,8 @@ extension PolicyPeer {
 }
 
 extension LabelSelector {
-    /// `app=web,tier in (a, b),!legacy`, as kubectl writes selectors.
-    var summary: String {
-        let labels = matchLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let expressions = matchExpressions.map { requirement -> String in
-            switch requirement.operator {
-            case .in(let values): "\(requirement.key) in (\(values.sorted().joined(separator: ", ")))"
-            case .notIn(let values): "\(requirement.key) notin (\(values.sorted().joined(separator: ", ")))"
-            case .exists: requirement.key
-            case .doesNotExist: "!\(requirement.key)"
-            }
-        }
-        return (labels + expressions).joined(separator: ",")
-    }
+    /// `app=web,tier in (a,b),!legacy`: the canonical text without its braces.
+    var summary: String { String(canonical.dropFirst().dropLast()) }
 }
 
 extension PolicyPort {
