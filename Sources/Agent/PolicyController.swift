@@ -171,9 +171,11 @@ public final class PolicyController: Service, Sendable {
                 state.applied = nil
             }
         }
+        let compileStart = ContinuousClock.now
         let compiled = state.inputs.isComplete ? PolicyCompiler.compile(state.inputs.compilerInput) : nil
+        let compileTime = ContinuousClock.now - compileStart
         if let compiled, compiled != state.applied || state.failed {
-            commit(compiled, &state, since: changedSince ?? batch[0].arrived)
+            commit(compiled, &state, since: changedSince ?? batch[0].arrived, compileTime: compileTime)
             listing = nil
         } else if compiled == nil, state.applied == nil, resync {
             state.applied = failClosed()
@@ -184,7 +186,9 @@ public final class PolicyController: Service, Sendable {
 
     /// Moves the table to `ruleset`: incrementally from what it holds, whole when that is
     /// unknown or the increment is refused.
-    private func commit(_ ruleset: PolicyRuleset, _ state: inout State, since: ContinuousClock.Instant) {
+    private func commit(_ ruleset: PolicyRuleset, _ state: inout State, since: ContinuousClock.Instant,
+                        compileTime: Duration) {
+        let transactionStart = ContinuousClock.now
         do {
             if let applied = state.applied {
                 do {
@@ -205,7 +209,13 @@ public final class PolicyController: Service, Sendable {
                 $0.lastCommit = Date()
                 $0.lastCommitLatency = latency
             }
-            logger.debug("policy committed", metadata: ["latency": "\(latency)"])
+            let transactionTime = ContinuousClock.now - transactionStart
+            if latency > .milliseconds(250) {
+                logger.notice("slow policy commit", metadata: ["latency": "\(latency)", "compile": "\(compileTime)",
+                                                               "transaction": "\(transactionTime)"])
+            } else {
+                logger.debug("policy committed", metadata: ["latency": "\(latency)"])
+            }
         } catch {
             metrics.failures.increment()
             state.failed = true

@@ -26,10 +26,12 @@ public struct PolicyTable: Sendable {
         try nft.load(transaction)
     }
 
-    /// The kernel's listing of the table with its counters, nil when there is no table.
+    /// The kernel's listing of the table with its counters but without set elements (`nft -t`:
+    /// a node's sets hold up to hundreds of thousands of addresses, which nft takes seconds to
+    /// print), nil when there is no table.
     public func listing() throws -> String? {
         do {
-            return try nft.run(["list", "table", "inet", "trellis-policy"])
+            return try nft.run(["-t", "list", "table", "inet", "trellis-policy"])
         } catch {
             let tables = try nft.run(["list", "tables", "inet"]).split(separator: "\n")
             if tables.contains(where: { $0 == "table \(PolicyTransaction.table)" }) { throw error }
@@ -44,7 +46,8 @@ public struct PolicyTable: Sendable {
 }
 
 /// A listing of the policy table read for what it says: its shape without counters (what a
-/// resync compares with the shape loaded last) and the packets each chain's final drop counted.
+/// resync compares with the shape committed last: chains, rules, maps and set declarations; set
+/// elements are not listed) and the packets each chain's final drop counted.
 public struct PolicyTableListing: Hashable, Sendable {
     /// The listing with every counter's values removed: equal for equal rules and elements.
     public var shape: String
