@@ -58,6 +58,8 @@ public struct PolicySet: Hashable, Sendable {
         case addresses(IPFamily)
         /// Address, protocol and port of one family: the named ports of peer pods for egress.
         case addressPorts(IPFamily)
+        /// Prefixes of one family (an interval set): the ipBlocks of a rule, `except` removed.
+        case prefixes(IPFamily)
     }
 
     /// One element.
@@ -66,6 +68,8 @@ public struct PolicySet: Hashable, Sendable {
         case address(IPAddress)
         /// A pod address, protocol and port number.
         case addressPort(IPAddress, PolicyProtocol, Int)
+        /// A prefix of an ipBlock.
+        case prefix(IPPrefix)
 
         /// By address, then protocol and port.
         public static func < (lhs: Element, rhs: Element) -> Bool {
@@ -76,6 +80,7 @@ public struct PolicySet: Hashable, Sendable {
             switch self {
             case .address(let address): (address, -1, -1)
             case .addressPort(let address, let proto, let port): (address, PolicyProtocol.allCases.firstIndex(of: proto)!, port)
+            case .prefix(let prefix): (prefix.address, -1, prefix.length)
             }
         }
     }

@@ -20,7 +20,7 @@ public enum PolicyTransaction {
     public static func render(_ ruleset: PolicyRuleset) -> String {
         var blocks: [String] = []
         for (name, set) in ruleset.sets.sorted(by: { $0.key < $1.key }) {
-            var body = ["type \(set.kind.type)"]
+            var body = ["type \(set.kind.type)"] + (set.kind.isInterval ? ["flags interval"] : [])
             if !set.elements.isEmpty { body.append("elements = { \(elementList(set.elements)) }") }
             blocks.append(block("set \(name)", body))
         }
@@ -62,7 +62,9 @@ public enum PolicyTransaction {
         var removals: [String] = []
         for (name, set) in new.sets.sorted(by: { $0.key < $1.key }) {
             let before = old.sets[name]
-            if before == nil { commands.append("add set \(table) \(name) { type \(set.kind.type); }") }
+            if before == nil {
+                commands.append("add set \(table) \(name) { type \(set.kind.type);\(set.kind.isInterval ? " flags interval;" : "") }")
+            }
             let added = set.elements.subtracting(before?.elements ?? [])
             let gone = (before?.elements ?? []).subtracting(set.elements)
             if !added.isEmpty { commands.append("add element \(table) \(name) { \(elementList(added)) }") }
@@ -136,7 +138,13 @@ extension PolicySet.Kind {
         switch self {
         case .addresses(let family): family.addressType
         case .addressPorts(let family): "\(family.addressType) . inet_proto . inet_service"
+        case .prefixes(let family): family.addressType
         }
+    }
+
+    /// True for a set of prefixes (`flags interval`).
+    var isInterval: Bool {
+        if case .prefixes = self { true } else { false }
     }
 }
 
@@ -146,6 +154,7 @@ extension PolicySet.Element {
         switch self {
         case .address(let address): "\(address)"
         case .addressPort(let address, let proto, let port): "\(address) . \(proto.rawValue) . \(port)"
+        case .prefix(let prefix): "\(prefix)"
         }
     }
 }

@@ -46,20 +46,33 @@ struct RuleCompiler {
                 conditions.append("\(family.match) \(addressField) @\(name)")
             }
         }
-        let blocks = peers.flatMap { peer -> [IPPrefix] in
+        let blockPeers = peers.filter { if case .ipBlock = $0 { true } else { false } }
+        let blocks = blockPeers.flatMap { peer -> [IPPrefix] in
             guard case .ipBlock(let cidr, let except) = peer else { return [] }
             return cidr.excluding(except)
         }
         for family in IPFamily.allCases {
-            let prefixes = Set(blocks.filter { $0.family == family }).sorted { ($0.address, $0.length) < ($1.address, $1.length) }
+            // Prefixes either nest or are disjoint; an interval set refuses nested ones, so only
+            // the outermost stay.
+            let ofFamily = blocks.filter { $0.family == family }
+            let outermost = ofFamily.filter { inner in
+                !ofFamily.contains { $0.length < inner.length && $0.network.contains(inner.address) }
+            }
+            let prefixes = Set(outermost.map(PolicySet.Element.prefix))
             guard !prefixes.isEmpty else { continue }
-            conditions.append("\(family.match) \(addressField) { \(prefixes.map(\.description).joined(separator: ", ")) }")
+            // A named interval set, shared by every rule with these blocks: an anonymous set per
+            // rule would be a kernel set per pod and rule, and nft reads every set's elements
+            // before each element change (thousands of them made a change take seconds).
+            let name = SetName.make("blocks", family, key: blockPeers.map(\.canonical).sorted())
+            if sets[name] == nil { sets[name] = PolicySet(kind: .prefixes(family), elements: prefixes) }
+            conditions.append("\(family.match) \(addressField) @\(name)")
         }
         return conditions
     }
 
-    /// One condition per protocol for the numbered ports (and, for ingress, the named ports of
-    /// the subject); `[nil]` when the rule names no ports; empty when none resolves.
+    /// One condition per protocol and port or range for the numbered ports (and, for ingress,
+    /// the named ports of the subject; never an anonymous set, for the reason given for
+    /// ipBlocks); `[nil]` when the rule names no ports; empty when none resolves.
     private func portConditions(_ ports: [PolicyPort]) -> [String?] {
         guard !ports.isEmpty else { return [nil] }
         var ranges: [PolicyProtocol: [ClosedRange<Int>]] = [:]
@@ -73,12 +86,10 @@ struct RuleCompiler {
                 ranges[port.protocol, default: []].append(number...number)
             }
         }
-        return PolicyProtocol.allCases.compactMap { proto in
-            if everyPort.contains(proto) { return "meta l4proto \(proto.rawValue)" }
-            guard let list = ranges[proto] else { return nil }
-            let texts = Set(list).sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
-                .map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-            return "\(proto.rawValue) dport " + (texts.count == 1 ? texts[0] : "{ \(texts.joined(separator: ", ")) }")
+        return PolicyProtocol.allCases.flatMap { proto -> [String?] in
+            if everyPort.contains(proto) { return ["meta l4proto \(proto.rawValue)"] }
+            return Set(ranges[proto] ?? []).sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
+                .map { "\(proto.rawValue) dport " + ($0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)") }
         }
     }
 

@@ -40,17 +40,19 @@ struct CompilerTests {
                                PolicyPort(.udp, .named("serve-81-udp")), PolicyPort(.sctp)]),
         ])
         #expect(lines(TestCluster.compile([policy]), .ingress, "x/a") == [
-            "ip saddr @{10.244.1.2, 10.244.2.3} tcp dport { 80, 8000-8080 } return",
+            "ip saddr @{10.244.1.2, 10.244.2.3} tcp dport 80 return",
+            "ip saddr @{10.244.1.2, 10.244.2.3} tcp dport 8000-8080 return",
             "ip saddr @{10.244.1.2, 10.244.2.3} udp dport 81 return",
             "ip saddr @{10.244.1.2, 10.244.2.3} meta l4proto sctp return",
-            "ip6 saddr @{fd00:1::2, fd00:2::3} tcp dport { 80, 8000-8080 } return",
+            "ip6 saddr @{fd00:1::2, fd00:2::3} tcp dport 80 return",
+            "ip6 saddr @{fd00:1::2, fd00:2::3} tcp dport 8000-8080 return",
             "ip6 saddr @{fd00:1::2, fd00:2::3} udp dport 81 return",
             "ip6 saddr @{fd00:1::2, fd00:2::3} meta l4proto sctp return",
             "counter drop",
         ])
     }
 
-    @Test("golden: ipBlock with except becomes the covering prefixes, beside the selector sets")
+    @Test("golden: ipBlock with except becomes a named interval set of the covering prefixes, beside the selector sets")
     func goldenIPBlock() {
         let policy = NetworkPolicy.egress("out", selecting: .pod("a"), [
             PolicyRule(peers: [.ipBlock(cidr: IPPrefix("192.168.0.0/22")!, except: [IPPrefix("192.168.1.0/24")!, IPPrefix("10.0.0.0/8")!]),
@@ -61,8 +63,8 @@ struct CompilerTests {
         #expect(lines(TestCluster.compile([policy]), .egress, "x/a") == [
             "ip daddr @{10.244.3.1, 10.244.3.2, 10.244.3.3} udp dport 53 return",
             "ip6 daddr @{fd00:3::1, fd00:3::2, fd00:3::3} udp dport 53 return",
-            "ip daddr { 192.168.0.0/24, 192.168.2.0/23 } udp dport 53 return",
-            "ip6 daddr { 2001:db8::/32 } udp dport 53 return",
+            "ip daddr @{192.168.0.0/24, 192.168.2.0/23} udp dport 53 return",
+            "ip6 daddr @{2001:db8::/32} udp dport 53 return",
             "counter drop",
         ])
     }

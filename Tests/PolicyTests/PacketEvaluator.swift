@@ -64,7 +64,11 @@ struct PacketEvaluator {
                 }
                 let value = tokens.popFirst() ?? ""
                 if value.hasPrefix("@") {
-                    guard try set(value).contains(.address(address)) else { return false }
+                    let members = try set(value)
+                    let inPrefix = members.contains { element in
+                        if case .prefix(let prefix) = element { prefix.contains(address) } else { false }
+                    }
+                    guard members.contains(.address(address)) || inPrefix else { return false }
                 } else {
                     let prefixes = try list(value).map { text -> IPPrefix in
                         guard let prefix = IPPrefix(text) else { throw EvaluatorError.unknown(text) }
