@@ -25,8 +25,9 @@ import Synchronization
 ///   a batch is handled becomes the next batch), compiled whole (a pure function, milliseconds),
 ///   and moved into the kernel by an incremental transaction of set elements and the chains
 ///   that changed, never a rebuild.
-/// - Drift is repaired: every resync compares the kernel's listing (counters aside) with the
-///   one taken after the last commit and reloads the table atomically when they differ.
+/// - Drift is repaired: every resync compares the kernel's terse listing (chains, their rule
+///   counts, the sets declared) with the ruleset committed last and reloads the table
+///   atomically when they differ.
 public final class PolicyController: Service, Sendable {
     private let watches: PolicyWatches
     private let endpoints: LocalEndpoints
@@ -46,7 +47,6 @@ public final class PolicyController: Service, Sendable {
         var drops: [String: UInt64] = [:]
         var lastCommit: Date?
         var lastCommitLatency: Duration?
-        var committedShape: String?
     }
 
     /// What wakes the controller.
@@ -105,8 +105,6 @@ public final class PolicyController: Service, Sendable {
         /// What the kernel's table holds as far as the controller knows; nil when unknown (a
         /// table left by an earlier run), which the first commit replaces whole.
         var applied: PolicyRuleset?
-        /// The kernel's listing (counters aside) right after the last commit.
-        var committedShape: String?
         /// True when the last transaction failed: the next batch or resync tries again.
         var failed = false
     }
@@ -163,7 +161,7 @@ public final class PolicyController: Service, Sendable {
             } catch {
                 logger.error("cannot list the policy table", metadata: ["error": "\(error)"])
             }
-            if let shape = state.committedShape, listing?.shape != shape {
+            if let applied = state.applied, let current = listing, !current.matches(applied) {
                 logger.warning("the policy table differs from what was committed; loading it again")
                 state.applied = nil
             } else if listing == nil, state.applied != nil {
@@ -221,7 +219,6 @@ public final class PolicyController: Service, Sendable {
             state.failed = true
             logger.error("cannot load the policy table", metadata: ["error": "\(error)"])
         }
-        state.committedShape = state.failed ? nil : (try? table.listing()).flatMap { $0.map { PolicyTableListing($0).shape } }
     }
 
     /// Publishes the state to the report, the metrics and the readiness fact.
@@ -231,7 +228,6 @@ public final class PolicyController: Service, Sendable {
         published.withLock {
             $0.inputs = state.inputs
             $0.applied = state.applied
-            $0.committedShape = state.committedShape
             $0.inStep = inStep
             if let drops { $0.drops = drops }
         }
@@ -262,7 +258,7 @@ public final class PolicyController: Service, Sendable {
             guard let text = try table.listing() else {
                 return [Finding(check: "policy", message: "table \(PolicyTransaction.table) is missing: pod traffic is not policed")]
             }
-            if current.inStep, let committed = current.committedShape, PolicyTableListing(text).shape != committed {
+            if current.inStep, let applied = current.applied, !PolicyTableListing(text).matches(applied) {
                 findings.append(Finding(check: "policy", message: "table \(PolicyTransaction.table) differs from what the agent committed (the next resync loads it again)"))
             }
         } catch {

@@ -45,46 +45,58 @@ public struct PolicyTable: Sendable {
     }
 }
 
-/// A listing of the policy table read for what it says: its shape without counters (what a
-/// resync compares with the shape committed last: chains, rules, maps and set declarations; set
-/// elements are not listed) and the packets each chain's final drop counted.
+/// A terse listing of the policy table read for what it says: the rules in each chain and the
+/// sets declared (what a resync compares with the ruleset committed last; set elements are not
+/// listed) and the packets each chain's final drop counted.
 public struct PolicyTableListing: Hashable, Sendable {
-    /// The listing with every counter's values removed: equal for equal rules and elements.
-    public var shape: String
+    /// Rules per chain (a base chain's hook declaration is not a rule).
+    public var ruleCounts: [String: Int]
+    /// The named sets and maps declared.
+    public var sets: Set<String>
     /// Packets dropped by each chain's `counter drop`, by chain name.
     public var drops: [String: UInt64]
 
-    /// Reads `nft list table`'s text.
+    /// Reads `nft -t list table`'s text.
     public init(_ text: String) {
-        var shape = ""
+        var ruleCounts: [String: Int] = [:]
+        var sets: Set<String> = []
         var drops: [String: UInt64] = [:]
         var chain: String?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(separator: "\n") {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            if trimmed.hasPrefix("chain "), trimmed.hasSuffix("{") {
-                chain = String(trimmed.dropFirst("chain ".count).dropLast().trimmingSuffix(" "))
-            }
-            guard let range = line.firstRange(of: "counter packets ") else {
-                shape += line + "\n"
+            if trimmed.hasSuffix("{"), let head = trimmed.split(separator: " ").first, let name = trimmed.split(separator: " ").dropFirst().first {
+                switch head {
+                case "chain":
+                    chain = String(name)
+                    ruleCounts[String(name)] = 0
+                case "set", "map":
+                    sets.insert(String(name))
+                    chain = nil
+                default:
+                    chain = nil
+                }
                 continue
             }
-            let rest = line[range.upperBound...]
-            let words = rest.split(separator: " ")
-            // "counter packets N bytes M VERDICT"
-            if words.count >= 4, let packets = UInt64(words[0]), let chain, words.last == "drop" {
-                drops[chain, default: 0] += packets
+            guard let current = chain, trimmed != "}", !trimmed.hasPrefix("type ") else {
+                if trimmed == "}" { chain = nil }
+                continue
             }
-            shape += line[..<range.lowerBound] + "counter " + words.dropFirst(3).joined(separator: " ") + "\n"
+            ruleCounts[current, default: 0] += 1
+            if let range = trimmed.firstRange(of: "counter packets "), trimmed.hasSuffix(" drop") {
+                if let packets = trimmed[range.upperBound...].split(separator: " ").first.flatMap({ UInt64($0) }) {
+                    drops[current, default: 0] += packets
+                }
+            }
         }
-        self.shape = shape
+        self.ruleCounts = ruleCounts
+        self.sets = sets
         self.drops = drops
     }
-}
 
-extension Substring {
-    fileprivate func trimmingSuffix(_ character: Character) -> Substring {
-        var result = self
-        while result.last == character { result = result.dropLast() }
-        return result
+    /// True when the table holds the chains, rules and sets of `ruleset` (counted, not compared
+    /// text by text; set elements are not checked).
+    public func matches(_ ruleset: PolicyRuleset) -> Bool {
+        ruleCounts == PolicyTransaction.ruleCounts(ruleset)
+            && sets == Set(ruleset.sets.keys).union(PolicyDirection.allCases.map(\.rawValue))
     }
 }

@@ -46,6 +46,16 @@ public enum PolicyTransaction {
         removal + render(ruleset)
     }
 
+    /// The number of rules of each chain of the table that holds `ruleset` (base chains
+    /// included, their hook declaration not counted): what a resync compares with the kernel's
+    /// listing to see whether anyone flushed or edited the table.
+    public static func ruleCounts(_ ruleset: PolicyRuleset) -> [String: Int] {
+        var counts = ruleset.chains.mapValues(\.count)
+        for direction in PolicyDirection.allCases { counts[dispatchChain(direction)] = dispatch(direction).count }
+        counts["forward"] = forwardChain(ruleset.workloadInterfacePrefix).count - 1
+        return counts
+    }
+
     /// One transaction removing the table, succeeding also when it does not exist.
     public static let removal = "table \(table) {}\ndelete table \(table)\n"
 

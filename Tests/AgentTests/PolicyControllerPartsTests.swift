@@ -9,6 +9,7 @@ import PodNetwork
 import Policy
 import Synchronization
 import Testing
+import TestSupport
 
 /// The parts of `PolicyController` that need no API server: what it is fed, what it reads from
 /// the IPAM store and inotify, how it reads the kernel's listing, and what it reports.
@@ -91,25 +92,27 @@ import Testing
         return condition()
     }
 
-    @Test("a listing's shape ignores counters, and each chain's final drop is counted")
-    func listing() {
-        let text = """
-            table inet trellis-policy {
-            \tchain ingress-trl0123456789a {
-            \t\tip saddr @pods4-1 tcp dport 80 counter packets 3 bytes 180 return
-            \t\tcounter packets 7 bytes 420 drop
-            \t}
-            \tchain dispatch-ingress {
-            \t\toifname vmap @ingress
-            \t\tcounter packets 2 bytes 120 drop
-            \t}
-            }
-            """
-        let listing = PolicyTableListing(text)
-        #expect(listing.drops == ["ingress-trl0123456789a": 7, "dispatch-ingress": 2])
-        let later = PolicyTableListing(text.replacingOccurrences(of: "packets 7 bytes 420", with: "packets 9 bytes 540"))
-        #expect(later.shape == listing.shape)
-        #expect(PolicyTableListing(text.replacingOccurrences(of: "tcp dport 80", with: "tcp dport 81")).shape != listing.shape)
+    @Test("a terse listing matches the ruleset it holds: rules per chain and sets, counters aside; a flushed chain does not")
+    func listing() throws {
+        let ruleset = PolicyRuleset(sets: ["pods4-1": PolicySet(kind: .addresses(.v4))],
+                                    chains: ["ingress-trl0123456789a": ["ip saddr @pods4-1 tcp dport 80 return", "counter drop"]],
+                                    dispatch: [.ingress: ["trl0123456789a": .goto("ingress-trl0123456789a")]],
+                                    workloadInterfacePrefix: "trl")
+        try withTestNamespace { namespace in
+            let table = PolicyTable(namespacePath: namespace.path)
+            try table.load(ruleset)
+            let text = try #require(try table.listing())
+            let listing = PolicyTableListing(text)
+            #expect(listing.matches(ruleset), "\(text)")
+            #expect(listing.drops == ["ingress-trl0123456789a": 0, "dispatch-ingress": 0, "dispatch-egress": 0])
+            var other = ruleset
+            other.chains["ingress-trl0123456789a"] = ["counter drop"]
+            #expect(!listing.matches(other))
+            try namespace.exec(["nft", "flush", "chain", "inet", "trellis-policy", "ingress-trl0123456789a"])
+            #expect(!PolicyTableListing(try #require(try table.listing())).matches(ruleset))
+            try table.remove()
+            #expect(try table.listing() == nil)
+        }
     }
 
     @Test("the report says per direction: open, isolated by which policy with its rules and drops, or blocked")
