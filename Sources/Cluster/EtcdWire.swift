@@ -70,6 +70,8 @@ struct WireRangeRequest: Encodable {
     var range_end: WireBytes?
     var revision: WireInt64?
     var limit: WireInt64?
+    /// Only the keys and their metadata, no values.
+    var keys_only: Bool?
 }
 
 struct WireRangeResponse: Decodable {

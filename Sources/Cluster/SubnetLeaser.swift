@@ -105,8 +105,8 @@ struct SubnetLeaser: Sendable {
                 continue
             }
             if taken == nil {
-                let locks = try await client.range(.prefix(EtcdKeys.subnetsPrefix)).kvs
-                taken = Set(locks.compactMap { EtcdKeys.slice(fromKey: $0.key) }).union(lost)
+                let locks = try await client.keys(.prefix(EtcdKeys.subnetsPrefix))
+                taken = Set(locks.compactMap(EtcdKeys.slice(fromKey:))).union(lost)
             }
             let wanted = preferred.first { pool.isSlice($0) }
             guard let slice = pool.firstFree(excluding: taken ?? lost, preferring: wanted) else {
