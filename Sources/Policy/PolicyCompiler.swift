@@ -72,7 +72,7 @@ public enum PolicyCompiler {
 }
 
 /// The cluster indexed for the compiler: pods by identity, and the pods that can match a
-/// selector grouped by namespace, with their addresses and their namespace's labels.
+/// selector grouped by namespace and labels, with their addresses and their namespace's labels.
 struct PolicyCluster {
     /// A pod that selectors can match: not hostNetwork, with at least one address. A class:
     /// selectors hand out the same members thousands of times per compile, and copying the pod
@@ -87,9 +87,22 @@ struct PolicyCluster {
         }
     }
 
+    /// The members of one namespace that carry the same labels: a selector matches the group
+    /// once for all of them. The replicas of a Deployment share their labels, so a cluster has
+    /// far fewer groups than pods, and matching every selector against every pod was most of
+    /// a compile's time.
+    final class Group {
+        let labels: [String: String]
+        fileprivate(set) var members: [Member] = []
+
+        init(labels: [String: String]) {
+            self.labels = labels
+        }
+    }
+
     let pods: [PodID: PolicyPod]
-    /// Members by namespace, each namespace's in pod order.
-    private let membersByNamespace: [String: [Member]]
+    /// Groups by namespace, each namespace's in the order of their first pod.
+    private let groupsByNamespace: [String: [Group]]
     /// The namespaces that have members, sorted, with their labels.
     private let namespaces: [(name: String, labels: [String: String])]
 
@@ -101,20 +114,29 @@ struct PolicyCluster {
         for endpoint in input.endpoints {
             if let pod = endpoint.pod { local[pod, default: []] += endpoint.addresses }
         }
-        var members: [String: [Member]] = [:]
+        var groups: [String: [Group]] = [:]
+        var byLabels: [String: [[String: String]: Group]] = [:]
         for pod in pods.values.sorted(by: { $0.id < $1.id }) where !pod.hostNetwork {
             var addresses = pod.addresses
             for address in local[pod.id] ?? [] where !addresses.contains(address) { addresses.append(address) }
             guard !addresses.isEmpty else { continue }
-            members[pod.namespace, default: []].append(Member(pod: pod, addresses: addresses))
+            let group: Group
+            if let found = byLabels[pod.namespace]?[pod.labels] {
+                group = found
+            } else {
+                group = Group(labels: pod.labels)
+                byLabels[pod.namespace, default: [:]][pod.labels] = group
+                groups[pod.namespace, default: []].append(group)
+            }
+            group.members.append(Member(pod: pod, addresses: addresses))
         }
-        membersByNamespace = members
-        namespaces = members.keys.sorted().map { ($0, labels[$0] ?? PolicyNamespace(name: $0).labels) }
+        groupsByNamespace = groups
+        namespaces = groups.keys.sorted().map { ($0, labels[$0] ?? PolicyNamespace(name: $0).labels) }
     }
 
-    /// Every member, in namespace and pod order.
+    /// Every member, in namespace and group order.
     var members: [Member] {
-        namespaces.flatMap { membersByNamespace[$0.name] ?? [] }
+        namespaces.flatMap { groupsByNamespace[$0.name] ?? [] }.flatMap(\.members)
     }
 
     /// The members `peer`, in a policy of `namespace`, selects (ipBlocks select by address, not
@@ -123,6 +145,6 @@ struct PolicyCluster {
     func members(selectedBy peer: PolicyPeer, in namespace: String) -> [Member] {
         guard case .pods(let podSelector, let namespaceSelector) = peer else { return [] }
         let names = namespaceSelector.map { selector in namespaces.filter { selector.matches($0.labels) }.map(\.name) } ?? [namespace]
-        return names.flatMap { membersByNamespace[$0] ?? [] }.filter { podSelector?.matches($0.pod.labels) ?? true }
+        return names.flatMap { groupsByNamespace[$0] ?? [] }.filter { podSelector?.matches($0.labels) ?? true }.flatMap(\.members)
     }
 }

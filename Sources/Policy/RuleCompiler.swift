@@ -37,14 +37,15 @@ struct RuleCompiler {
         var conditions: [String] = []
         let selectors = peers.filter { if case .pods = $0 { true } else { false } }
         if !selectors.isEmpty {
-            for family in IPFamily.allCases {
-                let name = SetName.make("pods", family, key: [policy.namespace] + selectors.map(\.canonical).sorted())
-                if sets[name] == nil {
-                    let addresses = selectors.flatMap { cluster.members(selectedBy: $0, in: policy.namespace) }.flatMap(\.addresses)
+            let key = [policy.namespace] + selectors.map(\.canonical).sorted()
+            let names = IPFamily.allCases.map { ($0, SetName.make("pods", $0, key: key)) }
+            if names.contains(where: { sets[$0.1] == nil }) {
+                let addresses = selectors.flatMap { cluster.members(selectedBy: $0, in: policy.namespace) }.flatMap(\.addresses)
+                for (family, name) in names {
                     sets[name] = PolicySet(kind: .addresses(family), elements: Set(addresses.filter { $0.family == family }.map(PolicySet.Element.address)))
                 }
-                conditions.append("\(family.match) \(addressField) @\(name)")
             }
+            conditions += names.map { "\($0.0.match) \(addressField) @\($0.1)" }
         }
         let blockPeers = peers.filter { if case .ipBlock = $0 { true } else { false } }
         let blocks = blockPeers.flatMap { peer -> [IPPrefix] in

@@ -161,6 +161,37 @@ struct CompilerTests {
         #expect(NetworkPolicy.defaultPolicyTypes(egressRules: 2) == [.ingress, .egress])
     }
 
+    @Test("replicas sharing labels are selected together, per namespace; relabelling one moves only it")
+    func replicasSharingLabels() {
+        let web = ["app": "web"]
+        func replica(_ namespace: String, _ name: String, _ address: String, _ labels: [String: String]) -> PolicyPod {
+            PolicyPod(namespace: namespace, name: name, labels: labels, addresses: [IPAddress(address)!])
+        }
+        let replicas = [replica("x", "web-1", "10.244.9.1", web), replica("x", "web-2", "10.244.9.2", web),
+                        replica("y", "web-3", "10.244.9.3", web)]
+        let policy = NetworkPolicy.ingress("from-web", selecting: .pod("a"), [
+            PolicyRule(peers: [.pods(LabelSelector(matchLabels: web))]),
+            PolicyRule(peers: [.pods(LabelSelector(matchLabels: web), namespaces: .everything)]),
+        ])
+        #expect(lines(TestCluster.compile([policy], pods: TestCluster.pods + replicas), .ingress, "x/a") == [
+            "ip saddr @{10.244.9.1, 10.244.9.2} return",
+            "ip6 saddr @{} return",
+            "ip saddr @{10.244.9.1, 10.244.9.2, 10.244.9.3} return",
+            "ip6 saddr @{} return",
+            "counter drop",
+        ])
+        var relabelled = replicas
+        relabelled[1].labels = ["app": "db"]
+        relabelled[2].labels = ["app": "web", "canary": "true"]
+        #expect(lines(TestCluster.compile([policy], pods: TestCluster.pods + relabelled), .ingress, "x/a") == [
+            "ip saddr @{10.244.9.1} return",
+            "ip6 saddr @{} return",
+            "ip saddr @{10.244.9.1, 10.244.9.3} return",
+            "ip6 saddr @{} return",
+            "counter drop",
+        ])
+    }
+
     @Test("label selectors: matchLabels and every operator, all ANDed")
     func selectors() {
         let labels = ["app": "web", "tier": "front"]
