@@ -105,6 +105,8 @@ public final class PolicyController: Service, Sendable {
         /// What the kernel's table holds as far as the controller knows; nil when unknown (a
         /// table left by an earlier run), which the first commit replaces whole.
         var applied: PolicyRuleset?
+        /// The last compile's sets, so the next rebuilds only those whose members changed.
+        var memo = PolicySetMemo()
         /// True when the last transaction failed: the next batch or resync tries again.
         var failed = false
     }
@@ -170,7 +172,7 @@ public final class PolicyController: Service, Sendable {
             }
         }
         let compileStart = ContinuousClock.now
-        let compiled = state.inputs.isComplete ? PolicyCompiler.compile(state.inputs.compilerInput) : nil
+        let compiled = state.inputs.isComplete ? PolicyCompiler.compile(state.inputs.compilerInput, memo: &state.memo) : nil
         let compileTime = ContinuousClock.now - compileStart
         if let compiled, compiled != state.applied || state.failed {
             commit(compiled, &state, since: changedSince ?? batch[0].arrived, compileTime: compileTime)

@@ -39,9 +39,20 @@ public enum PolicyCompiler {
 
     /// The ruleset enforcing `input.policies` on `input.endpoints`.
     public static func compile(_ input: Input) -> PolicyRuleset {
+        var memo = PolicySetMemo()
+        return compile(input, memo: &memo)
+    }
+
+    /// The same ruleset, reusing the sets of the compile that left `memo` where their elements
+    /// did not change, and leaving this compile's sets in `memo` for the next.
+    public static func compile(_ input: Input, memo: inout PolicySetMemo) -> PolicyRuleset {
         let cluster = PolicyCluster(input)
+        var sets = PolicySetBuilder(reusing: memo)
         let policies = input.policies.sorted { $0.id < $1.id }
         var ruleset = PolicyRuleset(workloadInterfacePrefix: input.workloadInterfacePrefix)
+        // Pods isolated by the same policies (the replicas of a Deployment on this node) get
+        // the same rules: each distinct chain is compiled once.
+        var compiledChains: [ChainKey: [String]] = [:]
         for endpoint in input.endpoints {
             guard let id = endpoint.pod else {
                 for direction in PolicyDirection.allCases { ruleset.dispatch[direction, default: [:]][endpoint.interface] = .open }
@@ -55,20 +66,37 @@ public enum PolicyCompiler {
                     ruleset.dispatch[direction, default: [:]][endpoint.interface] = .open
                     continue
                 }
-                var lines: [String] = []
-                for policy in isolating {
-                    let compiler = RuleCompiler(cluster: cluster, policy: policy, direction: direction, subject: pod)
-                    for rule in policy.rules(direction) {
-                        lines += compiler.lines(for: rule, sets: &ruleset.sets)
+                // Only ingress named ports depend on the pod itself (its container ports).
+                let key = ChainKey(direction: direction, policies: isolating.map(\.id),
+                                   ports: direction == .ingress ? pod.ports : [])
+                var lines = compiledChains[key] ?? []
+                if lines.isEmpty {
+                    for policy in isolating {
+                        let compiler = RuleCompiler(cluster: cluster, policy: policy, direction: direction, subject: pod)
+                        for rule in policy.rules(direction) {
+                            lines += compiler.lines(for: rule, sets: &sets)
+                        }
                     }
+                    lines.append("counter drop")
+                    compiledChains[key] = lines
                 }
                 let chain = PolicyRuleset.chainName(direction, interface: endpoint.interface)
-                ruleset.chains[chain] = lines + ["counter drop"]
+                ruleset.chains[chain] = lines
                 ruleset.dispatch[direction, default: [:]][endpoint.interface] = .goto(chain)
             }
         }
+        ruleset.sets = sets.sets
+        memo = sets.memo
         return ruleset
     }
+}
+
+/// What a pod's chain in one direction depends on besides the cluster: the policies isolating
+/// it, and, for ingress, its container ports (named ports resolve against them).
+private struct ChainKey: Hashable {
+    let direction: PolicyDirection
+    let policies: [String]
+    let ports: [ContainerPort]
 }
 
 /// The cluster indexed for the compiler: pods by identity, and the pods that can match a

@@ -66,7 +66,6 @@ public enum PolicyTransaction {
     /// of workload prefix (the base chain itself) takes the full rebuild. A set's name fixes its
     /// kind (`SetName`), so a set is never retyped in place.
     public static func update(from old: PolicyRuleset, to new: PolicyRuleset) -> String? {
-        guard old != new else { return nil }
         guard old.workloadInterfacePrefix == new.workloadInterfacePrefix else { return full(new) }
         var commands: [String] = []
         var removals: [String] = []
@@ -75,6 +74,8 @@ public enum PolicyTransaction {
             if before == nil {
                 commands.append("add set \(table) \(name) { type \(set.kind.type);\(set.kind.isInterval ? " flags interval;" : "") }")
             }
+            // Most sets are unchanged by an event; comparing allocates nothing, subtracting does.
+            guard before?.elements != set.elements else { continue }
             let added = set.elements.subtracting(before?.elements ?? [])
             let gone = (before?.elements ?? []).subtracting(set.elements)
             if !added.isEmpty { commands.append("add element \(table) \(name) { \(elementList(added)) }") }
@@ -102,7 +103,7 @@ public enum PolicyTransaction {
         for name in old.sets.keys.sorted() where new.sets[name] == nil {
             commands.append("delete set \(table) \(name)")
         }
-        return commands.joined(separator: "\n") + "\n"
+        return commands.isEmpty ? nil : commands.joined(separator: "\n") + "\n"
     }
 
     /// The base chain: replies and related errors first, then each pod interface through its

@@ -4,7 +4,7 @@ import NetworkModel
 /// adding the named sets they reference.
 ///
 /// A rule is "any peer, on any port": its lines are the address conditions (selector sets per
-/// family, ipBlocks as anonymous interval sets) crossed with the port conditions (one per
+/// family, ipBlocks as named interval sets) crossed with the port conditions (one per
 /// protocol), each line ending in `return`. Selector sets are referenced even while empty, so
 /// the text does not change when pods come and go. Egress to named ports is one set of
 /// address-protocol-port triples per family, since the port number depends on the peer.
@@ -17,7 +17,7 @@ struct RuleCompiler {
 
     /// The lines of `rule`; none when it can match nothing (every named port unresolved, or an
     /// ipBlock excepted away entirely). Adds the sets the lines reference to `sets`.
-    func lines(for rule: PolicyRule, sets: inout [String: PolicySet]) -> [String] {
+    func lines(for rule: PolicyRule, sets: inout PolicySetBuilder) -> [String] {
         let ports = portConditions(rule.ports)
         var lines: [String] = []
         if !ports.isEmpty {
@@ -32,17 +32,17 @@ struct RuleCompiler {
     private var addressField: String { direction == .ingress ? "saddr" : "daddr" }
 
     /// One condition per family and kind of peer; `[nil]` (no condition) when the rule has no peers.
-    private func addressConditions(_ peers: [PolicyPeer], sets: inout [String: PolicySet]) -> [String?] {
+    private func addressConditions(_ peers: [PolicyPeer], sets: inout PolicySetBuilder) -> [String?] {
         guard !peers.isEmpty else { return [nil] }
         var conditions: [String] = []
         let selectors = peers.filter { if case .pods = $0 { true } else { false } }
         if !selectors.isEmpty {
             let key = [policy.namespace] + selectors.map(\.canonical).sorted()
             let names = IPFamily.allCases.map { ($0, SetName.make("pods", $0, key: key)) }
-            if names.contains(where: { sets[$0.1] == nil }) {
+            if names.contains(where: { !sets.defines($0.1) }) {
                 let addresses = selectors.flatMap { cluster.members(selectedBy: $0, in: policy.namespace) }.flatMap(\.addresses)
                 for (family, name) in names {
-                    sets[name] = PolicySet(kind: .addresses(family), elements: Set(addresses.filter { $0.family == family }.map(PolicySet.Element.address)))
+                    sets.define(name, kind: .addresses(family), elements: addresses.filter { $0.family == family }.map(PolicySet.Element.address))
                 }
             }
             conditions += names.map { "\($0.0.match) \(addressField) @\($0.1)" }
@@ -59,13 +59,12 @@ struct RuleCompiler {
             let outermost = ofFamily.filter { inner in
                 !ofFamily.contains { $0.length < inner.length && $0.network.contains(inner.address) }
             }
-            let prefixes = Set(outermost.map(PolicySet.Element.prefix))
-            guard !prefixes.isEmpty else { continue }
+            guard !outermost.isEmpty else { continue }
             // A named interval set, shared by every rule with these blocks: an anonymous set per
             // rule would be a kernel set per pod and rule, and nft reads every set's elements
             // before each element change (thousands of them made a change take seconds).
             let name = SetName.make("blocks", family, key: blockPeers.map(\.canonical).sorted())
-            if sets[name] == nil { sets[name] = PolicySet(kind: .prefixes(family), elements: prefixes) }
+            sets.define(name, kind: .prefixes(family), elements: outermost.map(PolicySet.Element.prefix))
             conditions.append("\(family.match) \(addressField) @\(name)")
         }
         return conditions
@@ -95,7 +94,7 @@ struct RuleCompiler {
     }
 
     /// Egress to named ports: the triples of every peer pod that declares one of them.
-    private func namedPortLines(_ rule: PolicyRule, sets: inout [String: PolicySet]) -> [String] {
+    private func namedPortLines(_ rule: PolicyRule, sets: inout PolicySetBuilder) -> [String] {
         guard direction == .egress else { return [] }
         let named = rule.ports.compactMap { port -> (PolicyProtocol, String)? in
             guard case .named(let name) = port.port else { return nil }
@@ -105,14 +104,14 @@ struct RuleCompiler {
         let key = [policy.namespace] + rule.peers.map(\.canonical) + named.map { "\($0.0.rawValue):\($0.1)" }
         return IPFamily.allCases.map { family in
             let name = SetName.make("ports", family, key: key)
-            if sets[name] == nil {
-                var elements: Set<PolicySet.Element> = []
+            if !sets.defines(name) {
+                var elements: [PolicySet.Element] = []
                 for (pod, address) in destinations(rule.peers) where address.family == family {
                     for (proto, port) in named {
-                        if let number = pod.port(named: port, protocol: proto) { elements.insert(.addressPort(address, proto, number)) }
+                        if let number = pod.port(named: port, protocol: proto) { elements.append(.addressPort(address, proto, number)) }
                     }
                 }
-                sets[name] = PolicySet(kind: .addressPorts(family), elements: elements)
+                sets.define(name, kind: .addressPorts(family), elements: elements)
             }
             return "\(family.match) daddr . meta l4proto . th dport @\(name) return"
         }

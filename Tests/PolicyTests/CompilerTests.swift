@@ -192,6 +192,29 @@ struct CompilerTests {
         ])
     }
 
+    @Test("a compile through an earlier compile's memo gives what a fresh compile gives; a change touches only its sets")
+    func memo() {
+        let policies: [NetworkPolicy] = [
+            .ingress("from-b", selecting: .pod("a"), [PolicyRule(peers: [.pods(.pod("b")), .pods(.everything, namespaces: .ns("y"))])]),
+            .egress("named", selecting: .pod("a"), [PolicyRule(peers: [.namespaces(.ns("z"))], ports: [PolicyPort(.udp, .named("serve-81-udp"))])]),
+            .ingress("blocks", selecting: .pod("c"), [PolicyRule(peers: [.ipBlock(cidr: IPPrefix("10.244.0.0/16")!, except: [IPPrefix("10.244.2.0/24")!])])]),
+        ]
+        var memo = PolicySetMemo()
+        let before = PolicyCompiler.compile(TestCluster.input(policies), memo: &memo)
+        var pods = TestCluster.pods
+        pods[pods.firstIndex { $0.id.description == "x/b" }!].labels = ["pod": "c"]
+        pods[pods.firstIndex { $0.id.description == "z/a" }!].addresses = [IPAddress("10.244.3.9")!]
+        let changed = TestCluster.input(policies, pods: pods)
+        let after = PolicyCompiler.compile(changed, memo: &memo)
+        #expect(after == PolicyCompiler.compile(changed))
+        #expect(after != before)
+        // x/b leaves both pods sets of from-b; z/a's new address changes both named-port sets.
+        #expect(after.sets.filter { before.sets[$0.key] != $0.value }.count == 4)
+        let unselected = TestCluster.input([policies[2]], pods: pods)
+        #expect(PolicyCompiler.compile(unselected, memo: &memo) == PolicyCompiler.compile(unselected))
+        #expect(PolicyCompiler.compile(changed, memo: &memo) == after)
+    }
+
     @Test("label selectors: matchLabels and every operator, all ANDed")
     func selectors() {
         let labels = ["app": "web", "tier": "front"]
