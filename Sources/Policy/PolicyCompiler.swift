@@ -48,7 +48,7 @@ public enum PolicyCompiler {
     public static func compile(_ input: Input, memo: inout PolicySetMemo) -> PolicyRuleset {
         let cluster = PolicyCluster(input)
         var sets = PolicySetBuilder(reusing: memo)
-        let policies = input.policies.sorted { $0.id < $1.id }
+        let policies = Dictionary(grouping: input.policies.sorted { $0.id < $1.id }, by: \.namespace)
         var ruleset = PolicyRuleset(workloadInterfacePrefix: input.workloadInterfacePrefix)
         // Pods isolated by the same policies (the replicas of a Deployment on this node) get
         // the same rules: each distinct chain is compiled once.
@@ -59,7 +59,7 @@ public enum PolicyCompiler {
                 continue
             }
             guard let pod = cluster.pods[id], !pod.hostNetwork else { continue }
-            let selecting = policies.filter { $0.namespace == pod.namespace && $0.podSelector.matches(pod.labels) }
+            let selecting = (policies[pod.namespace] ?? []).filter { $0.podSelector.matches(pod.labels) }
             for direction in PolicyDirection.allCases {
                 let isolating = selecting.filter { $0.policyTypes.contains(direction) }
                 guard !isolating.isEmpty else {
