@@ -49,8 +49,25 @@ public struct NodeAgent: Service {
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
-            let local = try await prepareAndRegister()
-            try await follow(slices: local.podCIDRs)
+            let (triggers, continuation) = AsyncStream.makeStream(of: Trigger.self)
+            try await withThrowingDiscardingTaskGroup { group in
+                // The node list is read while the node prepares and registers, and waits in
+                // the stream until then: at 20,000 nodes the list and the slice lease each take
+                // a good part of a second, and neither needs the other.
+                group.addTask {
+                    for await event in source.watchNodes() { continuation.yield(.source(event)) }
+                    continuation.finish()
+                }
+                let local = try await prepareAndRegister()
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: resyncInterval)
+                        continuation.yield(.resync)
+                    }
+                }
+                await follow(triggers, slices: local.podCIDRs)
+                group.cancelAll()
+            }
         }
     }
 
@@ -74,52 +91,43 @@ public struct NodeAgent: Service {
         case resync
     }
 
-    /// Follows the datastore and the resync clock until cancelled; `slices` are this node's.
-    private func follow(slices: [IPPrefix]) async throws {
-        let (triggers, continuation) = AsyncStream.makeStream(of: Trigger.self)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                for await event in source.watchNodes() { continuation.yield(.source(event)) }
-                continuation.finish()
+    /// Follows the datastore and the resync clock until `triggers` ends; `slices` are this node's.
+    private func follow(_ triggers: AsyncStream<Trigger>, slices: [IPPrefix]) async {
+        var slices = slices
+        // A complete list has been handed to the datapath: from then on, a pass that
+        // succeeds has applied it.
+        var listReceived = false
+        for await trigger in triggers {
+            switch trigger {
+            case .source(.listed(let changes)):
+                // The first list may have been read before this node registered: its own
+                // record there can be the one registration just replaced.
+                let ownRecordIsCurrent = listReceived
+                listReceived = true
+                await follow(changes, trigger: "list", slices: &slices, listReceived: true, ownRecordIsCurrent: ownRecordIsCurrent)
+            case .source(.changed(let changes)):
+                await follow(changes, trigger: "event", slices: &slices, listReceived: listReceived, ownRecordIsCurrent: true)
+            case .source(.unavailable(let reason)):
+                metrics.datastoreUp.set(Int64(0))
+                await status.update { $0.datastoreReachable = false }
+                await status.record(error: "datastore unavailable: \(reason)")
+                continue
+            case .resync:
+                await pass("resync", listReceived: listReceived) { try datapath.resync() }
+                await status.markResynced(at: Date())
             }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: resyncInterval)
-                    continuation.yield(.resync)
-                }
-            }
-            var slices = slices
-            // A complete list has been handed to the datapath: from then on, a pass that
-            // succeeds has applied it.
-            var listReceived = false
-            for await trigger in triggers {
-                switch trigger {
-                case .source(.listed(let changes)):
-                    listReceived = true
-                    await follow(changes, trigger: "list", slices: &slices, listReceived: true)
-                case .source(.changed(let changes)):
-                    await follow(changes, trigger: "event", slices: &slices, listReceived: listReceived)
-                case .source(.unavailable(let reason)):
-                    metrics.datastoreUp.set(Int64(0))
-                    await status.update { $0.datastoreReachable = false }
-                    await status.record(error: "datastore unavailable: \(reason)")
-                    continue
-                case .resync:
-                    await pass("resync", listReceived: listReceived) { try datapath.resync() }
-                    await status.markResynced(at: Date())
-                }
-                if listReceived { await announceWhenWired() }
-            }
-            group.cancelAll()
+            if listReceived { await announceWhenWired() }
         }
     }
 
-    /// Applies a batch of node changes: this node's own (a new slice) first, then the peers'.
+    /// Applies a batch of node changes: this node's own (a new slice, when `ownRecordIsCurrent`)
+    /// first, then the peers'.
     private func follow(_ changes: [ObjectChange<ClusterNode>], trigger: String, slices: inout [IPPrefix],
-                        listReceived: Bool) async {
+                        listReceived: Bool, ownRecordIsCurrent: Bool) async {
         metrics.datastoreUp.set(Int64(1))
         await status.update { $0.datastoreReachable = true }
-        if let own = changes.last(where: { $0.key == nodeName })?.value, !own.podCIDRs.isEmpty, own.podCIDRs != slices {
+        if ownRecordIsCurrent, let own = changes.last(where: { $0.key == nodeName })?.value, !own.podCIDRs.isEmpty,
+           own.podCIDRs != slices {
             logger.critical("this node's slice changed; moving to it (pods with addresses from the old one need restarting)",
                             metadata: ["old": "\(slices)", "new": "\(own.podCIDRs)"])
             do {

@@ -188,6 +188,23 @@ import Testing
         await agent.stop()
     }
 
+    @Test("a list read while the node registers waits for registration, and its stale record of this node moves nothing")
+    func listBeforeRegistration() async throws {
+        let source = FakeNodeSource(registerAtOnce: false)
+        let agent = Harness(source: source)
+        try await agent.until("prepared") { $0.localDatapathReady }
+        // The previous run's record, with a slice this registration did not get back.
+        let stale = ClusterNode(name: "self", podCIDRs: [IPPrefix("10.244.9.0/24")!], publicIP: IPAddress("198.18.0.1")!)
+        source.send(listed([stale, peer(1)]))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!agent.datapath.calls.contains { if case .apply = $0 { true } else { false } })
+        source.allowRegistration()
+        try await agent.until("ready") { $0.isReady }
+        #expect(agent.datapath.calls == [.prepare, .adopt([IPPrefix("10.244.1.0/24")!]), .apply([PeerChange(name: "peer-1", node: peer(1))])])
+        #expect(await agent.status.snapshot().podCIDRs == [IPPrefix("10.244.1.0/24")!])
+        await agent.stop()
+    }
+
     @Test("this node's record with a new slice (an etcd lease re-acquired) moves the datapath to it; its own record is no peer")
     func sliceChange() async throws {
         let agent = Harness()
