@@ -19,22 +19,27 @@ extension EtcdClient {
     /// The keys `selector` covers, in pages of at most `pageSize` keys handed to `page` one at a
     /// time (so a large range is decoded as it arrives, never held whole), all read at the
     /// revision of the first page: one consistent snapshot, which the returned revision names.
-    /// Throws `EtcdError` (also when that revision is compacted between pages: list again) or
-    /// what `page` throws.
+    /// The next page is already being fetched while `page` handles one. Throws `EtcdError` (also
+    /// when that revision is compacted between pages: list again) or what `page` throws.
     public func range(_ selector: EtcdKeySelector, pageSize: Int,
                       _ page: ([EtcdKeyValue]) async throws -> Void) async throws -> Int64 {
-        var start = WireBytes(selector.key)
-        var revision: Int64?
-        while true {
+        func fetch(from start: WireBytes, at revision: Int64?) async throws -> WireRangeResponse {
             let request = WireRangeRequest(key: start, range_end: selector.rangeEnd, revision: revision.map(WireInt64.init),
                                            limit: WireInt64(Int64(pageSize)))
-            let response = try await call("kv/range", request, key: selector.key, as: WireRangeResponse.self)
-            let snapshot = revision ?? response.header?.revision?.value ?? 0
-            revision = snapshot
+            return try await call("kv/range", request, key: selector.key, as: WireRangeResponse.self)
+        }
+        var response = try await fetch(from: WireBytes(selector.key), at: nil)
+        let snapshot = response.header?.revision?.value ?? 0
+        while true {
             let kvs = response.kvs ?? []
+            guard response.more == true, let last = kvs.last else {
+                try await page(kvs.map(EtcdKeyValue.init))
+                return snapshot
+            }
+            let nextStart = WireBytes(last.key.bytes + [0])
+            async let next = fetch(from: nextStart, at: snapshot)
             try await page(kvs.map(EtcdKeyValue.init))
-            guard response.more == true, let last = kvs.last else { return snapshot }
-            start = WireBytes(last.key.bytes + [0])
+            response = try await next
         }
     }
 
