@@ -217,13 +217,24 @@ def clear_routes_then_nexthops(namespace):
     run("ip", "-n", namespace, "nexthop", "flush", check=False)
 
 
-def vm_hwm_kib(pid):
-    """The peak resident set (VmHWM) of a running process, in KiB."""
+def memory_kib(pid):
+    """A running process's memory from /proc/PID/status, in KiB: VmHWM (the peak resident set),
+    VmRSS, and the resident set's two parts, RssFile (pages of the executable and files) and
+    RssAnon (the heap and stacks)."""
+    fields = {}
     with open(f"/proc/{pid}/status", encoding="utf-8") as file:
         for line in file:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise SystemExit(f"no VmHWM for pid {pid}")
+            name, _, value = line.partition(":")
+            if name in ("VmHWM", "VmRSS", "RssFile", "RssAnon"):
+                fields[name] = int(value.split()[0])
+    if "VmHWM" not in fields:
+        raise SystemExit(f"no VmHWM for pid {pid}")
+    return fields
+
+
+def vm_hwm_kib(pid):
+    """The peak resident set (VmHWM) of a running process, in KiB."""
+    return memory_kib(pid)["VmHWM"]
 
 
 class Monitor:
