@@ -46,7 +46,7 @@ public enum PolicyCompiler {
     /// The same ruleset, reusing the sets of the compile that left `memo` where their elements
     /// did not change, and leaving this compile's sets in `memo` for the next.
     public static func compile(_ input: Input, memo: inout PolicySetMemo) -> PolicyRuleset {
-        let cluster = PolicyCluster(input)
+        let cluster = PolicyCluster(input, previousGroups: memo.groupAddresses)
         var sets = PolicySetBuilder(reusing: memo)
         let policies = Dictionary(grouping: input.policies.sorted { $0.id < $1.id }, by: \.namespace)
         var ruleset = PolicyRuleset(workloadInterfacePrefix: input.workloadInterfacePrefix)
@@ -87,6 +87,7 @@ public enum PolicyCompiler {
         }
         ruleset.sets = sets.sets
         memo = sets.memo
+        memo.groupAddresses = cluster.groupAddresses
         return ruleset
     }
 }
@@ -97,82 +98,4 @@ private struct ChainKey: Hashable {
     let direction: PolicyDirection
     let policies: [String]
     let ports: [ContainerPort]
-}
-
-/// The cluster indexed for the compiler: pods by identity, and the pods that can match a
-/// selector grouped by namespace and labels, with their addresses and their namespace's labels.
-struct PolicyCluster {
-    /// A pod that selectors can match: not hostNetwork, with at least one address. A class:
-    /// selectors hand out the same members thousands of times per compile, and copying the pod
-    /// (labels, ports) each time dominated the compile at 5,000 pods.
-    final class Member {
-        let pod: PolicyPod
-        let addresses: [IPAddress]
-
-        init(pod: PolicyPod, addresses: [IPAddress]) {
-            self.pod = pod
-            self.addresses = addresses
-        }
-    }
-
-    /// The members of one namespace that carry the same labels: a selector matches the group
-    /// once for all of them. The replicas of a Deployment share their labels, so a cluster has
-    /// far fewer groups than pods, and matching every selector against every pod was most of
-    /// a compile's time.
-    final class Group {
-        let labels: [String: String]
-        fileprivate(set) var members: [Member] = []
-
-        init(labels: [String: String]) {
-            self.labels = labels
-        }
-    }
-
-    let pods: [PodID: PolicyPod]
-    /// Groups by namespace, each namespace's in the order of their first pod.
-    private let groupsByNamespace: [String: [Group]]
-    /// The namespaces that have members, sorted, with their labels.
-    private let namespaces: [(name: String, labels: [String: String])]
-
-    init(_ input: PolicyCompiler.Input) {
-        pods = Dictionary(input.pods.map { ($0.id, $0) }) { _, last in last }
-        let labels = Dictionary(input.namespaces.map { ($0.name, $0.labels) }) { _, last in last }
-        // A local pod's addresses are known from IPAM before its status publishes them.
-        var local: [PodID: [IPAddress]] = [:]
-        for endpoint in input.endpoints {
-            if let pod = endpoint.pod { local[pod, default: []] += endpoint.addresses }
-        }
-        var groups: [String: [Group]] = [:]
-        var byLabels: [String: [[String: String]: Group]] = [:]
-        for pod in pods.values.sorted(by: { $0.id < $1.id }) where !pod.hostNetwork {
-            var addresses = pod.addresses
-            for address in local[pod.id] ?? [] where !addresses.contains(address) { addresses.append(address) }
-            guard !addresses.isEmpty else { continue }
-            let group: Group
-            if let found = byLabels[pod.namespace]?[pod.labels] {
-                group = found
-            } else {
-                group = Group(labels: pod.labels)
-                byLabels[pod.namespace, default: [:]][pod.labels] = group
-                groups[pod.namespace, default: []].append(group)
-            }
-            group.members.append(Member(pod: pod, addresses: addresses))
-        }
-        groupsByNamespace = groups
-        namespaces = groups.keys.sorted().map { ($0, labels[$0] ?? PolicyNamespace(name: $0).labels) }
-    }
-
-    /// Every member, in namespace and group order.
-    var members: [Member] {
-        namespaces.flatMap { groupsByNamespace[$0.name] ?? [] }.flatMap(\.members)
-    }
-
-    /// The members `peer`, in a policy of `namespace`, selects (ipBlocks select by address, not
-    /// here): pods matching its pod selector in the namespaces matching its namespace selector,
-    /// or in `namespace` when it has none.
-    func members(selectedBy peer: PolicyPeer, in namespace: String) -> [Member] {
-        guard case .pods(let podSelector, let namespaceSelector) = peer else { return [] }
-        let names = namespaceSelector.map { selector in namespaces.filter { selector.matches($0.labels) }.map(\.name) } ?? [namespace]
-        return names.flatMap { groupsByNamespace[$0] ?? [] }.filter { podSelector?.matches($0.labels) ?? true }.flatMap(\.members)
-    }
 }

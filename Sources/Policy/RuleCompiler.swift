@@ -40,10 +40,8 @@ struct RuleCompiler {
             let key = [policy.namespace] + selectors.map(\.canonical).sorted()
             let names = IPFamily.allCases.map { ($0, SetName.make("pods", $0, key: key)) }
             if names.contains(where: { !sets.defines($0.1) }) {
-                let addresses = selectors.flatMap { cluster.members(selectedBy: $0, in: policy.namespace) }.flatMap(\.addresses)
-                for (family, name) in names {
-                    sets.define(name, kind: .addresses(family), elements: addresses.filter { $0.family == family }.map(PolicySet.Element.address))
-                }
+                let groups = selectors.flatMap { cluster.groups(selectedBy: $0, in: policy.namespace) }
+                for (family, name) in names { sets.define(name, family: family, groups: groups) }
             }
             conditions += names.map { "\($0.0.match) \(addressField) @\($0.1)" }
         }

@@ -213,6 +213,18 @@ struct CompilerTests {
         let unselected = TestCluster.input([policies[2]], pods: pods)
         #expect(PolicyCompiler.compile(unselected, memo: &memo) == PolicyCompiler.compile(unselected))
         #expect(PolicyCompiler.compile(changed, memo: &memo) == after)
+        // A replica joins y's pod=a group: the same groups are selected, one of them changed.
+        let replica = PolicyPod(namespace: "y", name: "d", labels: ["pod": "a"], addresses: [IPAddress("10.244.2.9")!])
+        let grown = TestCluster.input(policies, pods: pods + [replica])
+        #expect(PolicyCompiler.compile(grown, memo: &memo) == PolicyCompiler.compile(grown))
+        #expect(PolicyCompiler.compile(changed, memo: &memo) == after)
+        // Namespace y relabelled: the same groups, no longer selected by from-b's second peer.
+        var namespaces = TestCluster.namespaces
+        namespaces[1].labels = ["ns": "w"]
+        let relabelled = TestCluster.input(policies, pods: pods, namespaces: namespaces)
+        let fresh = PolicyCompiler.compile(relabelled)
+        #expect(PolicyCompiler.compile(relabelled, memo: &memo) == fresh)
+        #expect(fresh != after)
     }
 
     @Test("label selectors: matchLabels and every operator, all ANDed")
