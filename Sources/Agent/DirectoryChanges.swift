@@ -10,31 +10,40 @@ import Synchronization
 /// inotify is read on a thread of its own (a blocking `poll`), never on Swift's cooperative
 /// pool, which has as many threads as cores and must not lose one to a blocking call.
 public enum DirectoryChanges {
-    /// A stream that yields once at once (read the directory now) and then after every change
+    /// A stream that yields once as soon as the watches are in place (read the directory now:
+    /// whatever changes after that read wakes the reader again) and then after every change
     /// under `root`; it ends when `root`'s watches cannot be made (inotify exhausted). Dropping
     /// the stream stops the watching thread within half a second.
     public static func stream(of root: String) -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let stopped = Arc(Atomic<Bool>(false))
         continuation.onTermination = { _ in stopped.value.store(true, ordering: .relaxed) }
-        continuation.yield()
         let started = detachThread {
             watch(root, stopped: stopped.value) { continuation.yield() }
             continuation.finish()
         }
-        if started != 0 { continuation.finish() }
+        if started != 0 {
+            continuation.yield()
+            continuation.finish()
+        }
         return stream
     }
 
-    /// The watching loop: (re)adds the watches, then waits for events; returns when `stopped`
-    /// or when inotify fails.
+    /// The watching loop: adds the watches, wakes the reader for its first read (a read before
+    /// the watches existed could miss what changed in between), then waits for events and
+    /// re-adds the watches after each; returns when `stopped` or when inotify fails (after a
+    /// last wake, so the reader still reads once).
     private static func watch(_ root: String, stopped: borrowing Atomic<Bool>, changed: () -> Void) {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
-        guard fd >= 0 else { return }
+        guard fd >= 0 else {
+            changed()
+            return
+        }
         defer { close(fd) }
         let mask = UInt32(IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var watchedRoot = addWatches(fd, root, mask)
+        changed()
         while !stopped.load(ordering: .relaxed) {
             var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&pollfd, 1, 500)
@@ -50,14 +59,23 @@ public enum DirectoryChanges {
 
     /// Watches `root` and its subdirectories, or, when `root` does not exist, its nearest
     /// existing ancestor. Returns whether `root` itself is watched.
-    private static func addWatches(_ fd: Int32, _ root: String, _ mask: UInt32) -> Bool {
+    ///
+    /// A directory created after its watch failed but before the watch on its parent was in
+    /// place raises no event, so once an ancestor is watched the walk looks again: if the
+    /// ancestor's child on the way to `root` exists by now, it starts over (a few times at
+    /// most: a child that exists but cannot be watched would loop).
+    private static func addWatches(_ fd: Int32, _ root: String, _ mask: UInt32, attempts: Int = 4) -> Bool {
         guard inotify_add_watch(fd, root, mask) >= 0 else {
-            var ancestor = root
-            while let slash = ancestor.lastIndex(of: "/"), slash != ancestor.startIndex {
-                ancestor = String(ancestor[..<slash])
-                if inotify_add_watch(fd, ancestor, UInt32(IN_CREATE | IN_MOVED_TO)) >= 0 { return false }
+            var child = root
+            while let slash = child.lastIndex(of: "/") {
+                let ancestor = slash == child.startIndex ? "/" : String(child[..<slash])
+                if inotify_add_watch(fd, ancestor, UInt32(IN_CREATE | IN_MOVED_TO)) >= 0 {
+                    let appeared = access(child, F_OK) == 0
+                    return appeared && attempts > 1 ? addWatches(fd, root, mask, attempts: attempts - 1) : false
+                }
+                guard ancestor != "/" else { return false }
+                child = ancestor
             }
-            _ = inotify_add_watch(fd, "/", UInt32(IN_CREATE | IN_MOVED_TO))
             return false
         }
         guard let directory = opendir(root) else { return true }

@@ -71,7 +71,7 @@ import TestSupport
         let wakes = Mutex(0)
         let reader = Task { for await _ in DirectoryChanges.stream(of: root + "/data") { wakes.withLock { $0 += 1 } } }
         defer { reader.cancel() }
-        #expect(await within(.seconds(5)) { wakes.withLock { $0 } == 1 }, "a first wake at once: read now")
+        #expect(await within(.seconds(5)) { wakes.withLock { $0 } == 1 }, "a first wake once the watches are in place: read now")
         try FileManager.default.createDirectory(atPath: root + "/data/trellis", withIntermediateDirectories: true)
         #expect(await within(.seconds(5)) { wakes.withLock { $0 } >= 2 }, "the data dir appeared")
         let before = wakes.withLock { $0 }
