@@ -29,6 +29,8 @@ struct PolicyCluster {
     final class Group {
         let key: GroupKey
         fileprivate(set) var members: [Member] = []
+        /// Every member's addresses, in member order.
+        fileprivate(set) var addresses: [IPAddress] = []
         /// True when the previous compile had this group with the same addresses in the same
         /// order: a set built from unchanged groups only is the set built last time.
         fileprivate(set) var isUnchanged = false
@@ -36,9 +38,6 @@ struct PolicyCluster {
         init(key: GroupKey) {
             self.key = key
         }
-
-        /// Every member's addresses, in member order.
-        var addresses: [IPAddress] { members.flatMap(\.addresses) }
     }
 
     let pods: [PodID: PolicyPod]
@@ -74,14 +73,10 @@ struct PolicyCluster {
                 groups[pod.namespace, default: []].append(group)
             }
             group.members.append(Member(pod: pod, addresses: addresses))
+            group.addresses += addresses
         }
-        var addresses: [GroupKey: [IPAddress]] = Dictionary(minimumCapacity: byKey.count)
-        for (key, group) in byKey {
-            let current = group.addresses
-            group.isUnchanged = previousGroups[key] == current
-            addresses[key] = current
-        }
-        groupAddresses = addresses
+        for (key, group) in byKey { group.isUnchanged = previousGroups[key] == group.addresses }
+        groupAddresses = byKey.mapValues(\.addresses)
         groupsByNamespace = groups
         namespaces = groups.keys.sorted().map { ($0, labels[$0] ?? PolicyNamespace(name: $0).labels) }
     }
