@@ -43,8 +43,9 @@ public enum PolicyCompiler {
         return compile(input, memo: &memo)
     }
 
-    /// The same ruleset, reusing the sets of the compile that left `memo` where their elements
-    /// did not change, and leaving this compile's sets in `memo` for the next.
+    /// The same ruleset, reusing each set of the compile that left `memo` whose sources did not
+    /// change since (the same groups of pods with the same addresses, or the same elements),
+    /// and leaving this compile's sets and groups in `memo` for the next.
     public static func compile(_ input: Input, memo: inout PolicySetMemo) -> PolicyRuleset {
         let cluster = PolicyCluster(input, previousGroups: memo.groupAddresses)
         var sets = PolicySetBuilder(reusing: memo)
