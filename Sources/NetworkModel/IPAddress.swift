@@ -13,9 +13,16 @@ public enum IPFamily: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// An IPv4 or IPv6 address as a value. Parsing and printing use the system's `inet_pton` /
 /// `inet_ntop`, so the text forms are exactly the ones `ip` prints and accepts.
-public enum IPAddress: Hashable, Sendable, Comparable {
-    case v4(UInt32)
-    case v6(UInt128)
+///
+/// Stored as its family and two 64-bit halves, not as an enum with a `UInt128` payload: that
+/// aligned every route and entry holding an address to 16 bytes (a route took 112 bytes, held
+/// tens of thousands of times), and Swift 6.3's debug builds crash boxing a captured struct
+/// that holds such an enum.
+public struct IPAddress: Hashable, Sendable, Comparable {
+    private let high: UInt64
+    private let low: UInt64
+    /// The address family (stored last: the value packs into 17 bytes).
+    public let family: IPFamily
 
     /// Parses dotted-quad IPv4 or any RFC 4291 IPv6 text form; `nil` for anything else.
     public init?(_ text: String) {
@@ -23,44 +30,34 @@ public enum IPAddress: Hashable, Sendable, Comparable {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
             let bytes = withUnsafeBytes(of: &raw) { Array($0) }
-            self = .v6(bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
+            self.init(family: .v6, value: bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
         } else {
             var raw = in_addr()
             guard inet_pton(AF_INET, text, &raw) == 1 else { return nil }
-            self = .v4(UInt32(bigEndian: raw.s_addr))
+            self.init(family: .v4, value: UInt128(UInt32(bigEndian: raw.s_addr)))
         }
     }
 
     /// Builds an address from its network-order bytes: 4 for IPv4, 16 for IPv6.
     public init?(bytes: some Collection<UInt8>) {
         switch bytes.count {
-        case 4: self = .v4(bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        case 16: self = .v6(bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
+        case 4: self.init(family: .v4, value: bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
+        case 16: self.init(family: .v6, value: bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
         default: return nil
         }
     }
 
     /// Builds an address of `family` from its integer value (the low bits for IPv4).
     public init(family: IPFamily, value: UInt128) {
-        switch family {
-        case .v4: self = .v4(UInt32(truncatingIfNeeded: value))
-        case .v6: self = .v6(value)
-        }
-    }
-
-    public var family: IPFamily {
-        switch self {
-        case .v4: .v4
-        case .v6: .v6
-        }
+        let value = family == .v4 ? value & UInt128(UInt32.max) : value
+        high = UInt64(truncatingIfNeeded: value >> 64)
+        low = UInt64(truncatingIfNeeded: value)
+        self.family = family
     }
 
     /// The address as an unsigned integer, for arithmetic (IPv4 in the low 32 bits).
     public var value: UInt128 {
-        switch self {
-        case .v4(let v): UInt128(v)
-        case .v6(let v): v
-        }
+        UInt128(high) << 64 | UInt128(low)
     }
 
     /// Network-order bytes: 4 for IPv4, 16 for IPv6.

@@ -3,13 +3,17 @@
 /// `network` masks them off.
 public struct IPPrefix: Hashable, Sendable {
     public let address: IPAddress
-    public let length: Int
+    /// The length in one byte (0...128), so that a prefix packs into 24 bytes.
+    private let lengthByte: UInt8
+
+    /// The prefix length in bits.
+    public var length: Int { Int(lengthByte) }
 
     /// `nil` when `length` is out of range for the address's family.
     public init?(address: IPAddress, length: Int) {
         guard (0...address.family.bitWidth).contains(length) else { return nil }
         self.address = address
-        self.length = length
+        lengthByte = UInt8(length)
     }
 
     /// Parses `ADDRESS/LENGTH`; a bare address is taken as a host prefix (/32 or /128).
@@ -27,7 +31,7 @@ public struct IPPrefix: Hashable, Sendable {
     /// A host prefix (/32 or /128) for one address.
     public init(host address: IPAddress) {
         self.address = address
-        self.length = address.family.bitWidth
+        lengthByte = UInt8(address.family.bitWidth)
     }
 
     public var family: IPFamily { address.family }
