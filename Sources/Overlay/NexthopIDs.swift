@@ -19,7 +19,8 @@ struct NexthopIDs {
     /// The ids this allocation hands out.
     let range: ClosedRange<UInt32>
     private var ids: [Target: UInt32] = [:]
-    private var targets: [UInt32: Target] = [:]
+    /// The ids in use: `ids`' values, as a set to probe.
+    private var taken: Set<UInt32> = []
 
     /// An empty allocation over `range`.
     init(range: ClosedRange<UInt32>) {
@@ -32,11 +33,11 @@ struct NexthopIDs {
         if let id = ids[target] { return id }
         let size = UInt64(range.upperBound - range.lowerBound) + 1
         var id = range.lowerBound + UInt32(FNV1a.hash64(target.gateway.bytes) % size)
-        while targets[id] != nil {
+        while taken.contains(id) {
             id = id == range.upperBound ? range.lowerBound : id + 1
         }
         ids[target] = id
-        targets[id] = target
+        taken.insert(id)
         return id
     }
 
@@ -44,14 +45,14 @@ struct NexthopIDs {
     /// has an id or a gateway here yet (the first of several for one gateway wins).
     mutating func adopt(_ nexthop: Nexthop) {
         let target = Target(gateway: nexthop.gateway, linkIndex: nexthop.linkIndex)
-        guard range.contains(nexthop.id), ids[target] == nil, targets[nexthop.id] == nil else { return }
+        guard range.contains(nexthop.id), ids[target] == nil, !taken.contains(nexthop.id) else { return }
         ids[target] = nexthop.id
-        targets[nexthop.id] = target
+        taken.insert(nexthop.id)
     }
 
     /// Frees the id of `target`.
     mutating func release(_ target: Target) {
-        if let id = ids.removeValue(forKey: target) { targets[id] = nil }
+        if let id = ids.removeValue(forKey: target) { taken.remove(id) }
     }
 
     /// Frees every id whose target is not in `kept`.

@@ -42,3 +42,26 @@ struct PeerEntries {
         return entries
     }
 }
+
+extension DatapathState {
+    /// Adds a peer's entries.
+    mutating func insert(_ entries: PeerEntries) {
+        routes.formUnion(entries.routes)
+        neighbors.formUnion(entries.neighbors)
+        fdbEntries.formUnion(entries.fdbEntries)
+    }
+
+    /// Removes a peer's entries.
+    mutating func remove(_ entries: PeerEntries) {
+        routes.subtract(entries.routes)
+        neighbors.subtract(entries.neighbors)
+        fdbEntries.subtract(entries.fdbEntries)
+    }
+
+    /// Room for `count` entries of each kind but nexthops, without growing.
+    mutating func reserveCapacity(_ count: Int) {
+        routes.reserveCapacity(count)
+        neighbors.reserveCapacity(count)
+        fdbEntries.reserveCapacity(count)
+    }
+}

@@ -37,19 +37,26 @@ struct PeerTable {
     let vxlanLinkIndex: Int32?
     /// The desired state for the last peers.
     private(set) var desired = DesiredState(datapath: .empty, skipped: [])
-    /// The last peers, by name.
+    /// The last peers, by name. A peer's entries are not kept beside it: they are a pure
+    /// function of the node (`PeerEntries.of`), computed again when it changes or leaves.
     private(set) var nodes: [String: ClusterNode] = [:]
-    private var contributions: [String: PeerEntries] = [:]
     /// The peers with skip reasons, and those reasons.
     private var skips: [String: [SkippedPeer]] = [:]
-    private var owners = Owners()
+    /// The kernel keys of the desired entries, to find a second claim on one.
+    private var claimed = ClaimedKeys()
     /// True while every entry has exactly one peer: then updates are incremental.
     private var isExclusive = true
 
-    private struct Owners {
-        var routes: [Route.Key: String] = [:]
-        var neighbors: [Neighbor.Key: String] = [:]
-        var fdbEntries: [FDBKey: String] = [:]
+    private struct ClaimedKeys {
+        var routes: Set<Route.Key> = []
+        var neighbors: Set<Neighbor.Key> = []
+        var fdbEntries: Set<FDBKey> = []
+
+        init(capacity: Int = 0) {
+            routes.reserveCapacity(capacity)
+            neighbors.reserveCapacity(capacity)
+            fdbEntries.reserveCapacity(capacity)
+        }
     }
 
     /// The table for `peers`.
@@ -84,16 +91,20 @@ struct PeerTable {
     mutating func apply(_ changes: [PeerChange]) -> Change {
         guard isExclusive else { return rebuilt(applying: changes, previous: desired.datapath) }
         var delta = Delta()
-        for change in changes {
-            guard let old = contributions.removeValue(forKey: change.name) else { continue }
-            withdraw(old, of: change.name, into: &delta.removed)
+        var withdrawn: Set<String> = []
+        for change in changes where withdrawn.insert(change.name).inserted {
+            guard let old = nodes[change.name] else { continue }
+            let entries = entries(of: old)
+            withdraw(entries, of: change.name)
+            delta.removed.insert(entries)
         }
         for change in changes {
             guard let node = change.node else { continue }
-            let entries = PeerEntries.of(node, config: config, vxlanLinkIndex: vxlanLinkIndex)
-            guard claim(entries, for: change.name, into: &delta.added) else {
+            let entries = entries(of: node)
+            guard claim(entries, for: change.name) else {
                 return rebuilt(applying: changes, previous: desired.datapath.replacing(delta.added, with: delta.removed))
             }
+            delta.added.insert(entries)
         }
         for change in changes { nodes[change.name] = change.node }
         if !changes.isEmpty { desired.skipped = sortedSkips() }
@@ -115,17 +126,14 @@ struct PeerTable {
 
     /// Recomputes everything for `peers`.
     private mutating func rebuild(_ peers: [ClusterNode]) {
-        nodes = [:]
-        contributions = [:]
+        nodes = Dictionary(minimumCapacity: peers.count)
         skips = [:]
-        owners = Owners()
+        claimed = ClaimedKeys(capacity: peers.count)
         desired = DesiredState(datapath: .empty, skipped: [])
+        desired.datapath.reserveCapacity(peers.count)
         isExclusive = true
-        var ignored = DatapathState()
         for peer in peers {
-            let entries = PeerEntries.of(peer, config: config, vxlanLinkIndex: vxlanLinkIndex)
-            guard nodes.updateValue(peer, forKey: peer.name) == nil,
-                  claim(entries, for: peer.name, into: &ignored) else {
+            guard nodes.updateValue(peer, forKey: peer.name) == nil, claim(entries(of: peer), for: peer.name) else {
                 isExclusive = false
                 break
             }
@@ -138,42 +146,32 @@ struct PeerTable {
         }
     }
 
-    /// Adds `entries` as `name`'s, also to `added`; false (nothing added) when a key is taken.
-    private mutating func claim(_ entries: PeerEntries, for name: String, into added: inout DatapathState) -> Bool {
-        let taken = entries.routes.contains { owners.routes[$0.key] != nil }
-            || entries.neighbors.contains { owners.neighbors[$0.key] != nil }
-            || entries.fdbEntries.contains { owners.fdbEntries[$0.key] != nil }
+    /// `peer`'s entries under this table's configuration.
+    private func entries(of peer: ClusterNode) -> PeerEntries {
+        PeerEntries.of(peer, config: config, vxlanLinkIndex: vxlanLinkIndex)
+    }
+
+    /// Adds `entries` as `name`'s; false (nothing added) when a key is taken.
+    private mutating func claim(_ entries: PeerEntries, for name: String) -> Bool {
+        let taken = entries.routes.contains { claimed.routes.contains($0.key) }
+            || entries.neighbors.contains { claimed.neighbors.contains($0.key) }
+            || entries.fdbEntries.contains { claimed.fdbEntries.contains($0.key) }
         guard !taken else { return false }
-        for route in entries.routes { owners.routes[route.key] = name; desired.datapath.routes.insert(route); added.routes.insert(route) }
-        for neighbor in entries.neighbors {
-            owners.neighbors[neighbor.key] = name
-            desired.datapath.neighbors.insert(neighbor)
-            added.neighbors.insert(neighbor)
-        }
-        for entry in entries.fdbEntries {
-            owners.fdbEntries[entry.key] = name
-            desired.datapath.fdbEntries.insert(entry)
-            added.fdbEntries.insert(entry)
-        }
-        contributions[name] = entries
+        for route in entries.routes { claimed.routes.insert(route.key) }
+        for neighbor in entries.neighbors { claimed.neighbors.insert(neighbor.key) }
+        for entry in entries.fdbEntries { claimed.fdbEntries.insert(entry.key) }
+        desired.datapath.insert(entries)
         if !entries.skipped.isEmpty { skips[name] = entries.skipped }
         return true
     }
 
-    /// Removes `name`'s `entries`, also recording them in `removed`.
-    private mutating func withdraw(_ entries: PeerEntries, of name: String, into removed: inout DatapathState) {
+    /// Removes `name`'s `entries`.
+    private mutating func withdraw(_ entries: PeerEntries, of name: String) {
         skips[name] = nil
-        for route in entries.routes { owners.routes[route.key] = nil; desired.datapath.routes.remove(route); removed.routes.insert(route) }
-        for neighbor in entries.neighbors {
-            owners.neighbors[neighbor.key] = nil
-            desired.datapath.neighbors.remove(neighbor)
-            removed.neighbors.insert(neighbor)
-        }
-        for entry in entries.fdbEntries {
-            owners.fdbEntries[entry.key] = nil
-            desired.datapath.fdbEntries.remove(entry)
-            removed.fdbEntries.insert(entry)
-        }
+        for route in entries.routes { claimed.routes.remove(route.key) }
+        for neighbor in entries.neighbors { claimed.neighbors.remove(neighbor.key) }
+        for entry in entries.fdbEntries { claimed.fdbEntries.remove(entry.key) }
+        desired.datapath.remove(entries)
     }
 
     /// Every peer's skip reasons, ordered by peer name (as `DesiredState.compute` orders them).

@@ -28,31 +28,42 @@ public enum Planner {
     /// `observed` must hold only entries Trellis owns: whatever it holds and `desired` does not
     /// is deleted.
     public static func plan(desired: DatapathState, observed: DatapathState) -> [DatapathOperation] {
-        let observedRouteKeys = Set(observed.routes.map(\.key))
-        let desiredRouteKeys = Set(desired.routes.map(\.key))
-        let desiredNeighborKeys = Set(desired.neighbors.map(\.key))
-        let desiredFDBKeys = Set(desired.fdbEntries.map(\.key))
-        let observedNexthopIDs = Set(observed.nexthops.map(\.id))
-        let desiredNexthopIDs = Set(desired.nexthops.map(\.id))
+        // At 20,000 peers a first pass plans 80,000 writes: every step below makes one array
+        // and no set it can do without, so the plan's peak memory is the plan itself.
+        let neighbors = desired.neighbors.lazy.filter { !observed.neighbors.contains($0) }.sorted(by: Order.neighbors)
+        let fdbEntries = desired.fdbEntries.lazy.filter { !observed.fdbEntries.contains($0) }.sorted(by: Order.fdbEntries)
+        let nexthops = desired.nexthops.lazy.filter { !observed.nexthops.contains($0) }.sorted { $0.id < $1.id }
+        let routes = desired.routes.lazy.filter { !observed.routes.contains($0) }.sorted(by: Order.routes)
+        let staleRoutes = stale(observed.routes, desired.routes, key: \.key).sorted(by: Order.routes)
+        let staleNexthops = stale(observed.nexthops, desired.nexthops, key: \.id).sorted { $0.id < $1.id }
+        let staleNeighbors = stale(observed.neighbors, desired.neighbors, key: \.key).sorted(by: Order.neighbors)
+        let staleFDBEntries = stale(observed.fdbEntries, desired.fdbEntries, key: \.key).sorted(by: Order.fdbEntries)
+        let observedNexthopIDs = observed.nexthops.isEmpty ? [] : Set(observed.nexthops.map(\.id))
+        let observedRouteKeys = observed.routes.isEmpty ? [] : Set(observed.routes.map(\.key))
 
         var operations: [DatapathOperation] = []
-        operations += desired.neighbors.subtracting(observed.neighbors).sorted(by: Order.neighbors)
-            .map { .replaceNeighbor($0) }
-        operations += desired.fdbEntries.subtracting(observed.fdbEntries).sorted(by: Order.fdbEntries)
-            .map { .replaceFDB($0) }
-        operations += desired.nexthops.subtracting(observed.nexthops).sorted { $0.id < $1.id }
-            .map { observedNexthopIDs.contains($0.id) ? .replaceNexthop($0) : .addNexthop($0) }
-        operations += desired.routes.subtracting(observed.routes).sorted(by: Order.routes)
-            .map { observedRouteKeys.contains($0.key) ? .replaceRoute($0) : .addRoute($0) }
-        operations += observed.routes.filter { !desiredRouteKeys.contains($0.key) }.sorted(by: Order.routes)
-            .map { .deleteRoute($0) }
-        operations += observed.nexthops.filter { !desiredNexthopIDs.contains($0.id) }.sorted { $0.id < $1.id }
-            .map { .deleteNexthop($0) }
-        operations += observed.neighbors.filter { !desiredNeighborKeys.contains($0.key) }.sorted(by: Order.neighbors)
-            .map { .deleteNeighbor($0) }
-        operations += observed.fdbEntries.filter { !desiredFDBKeys.contains($0.key) }.sorted(by: Order.fdbEntries)
-            .map { .deleteFDB($0) }
+        operations.reserveCapacity(neighbors.count + fdbEntries.count + nexthops.count + routes.count + staleRoutes.count
+                                   + staleNexthops.count + staleNeighbors.count + staleFDBEntries.count)
+        operations += neighbors.lazy.map { .replaceNeighbor($0) }
+        operations += fdbEntries.lazy.map { .replaceFDB($0) }
+        operations += nexthops.lazy.map { observedNexthopIDs.contains($0.id) ? .replaceNexthop($0) : .addNexthop($0) }
+        operations += routes.lazy.map { observedRouteKeys.contains($0.key) ? .replaceRoute($0) : .addRoute($0) }
+        operations += staleRoutes.lazy.map { .deleteRoute($0) }
+        operations += staleNexthops.lazy.map { .deleteNexthop($0) }
+        operations += staleNeighbors.lazy.map { .deleteNeighbor($0) }
+        operations += staleFDBEntries.lazy.map { .deleteFDB($0) }
         return operations
+    }
+
+    /// The `observed` entries whose key no `desired` entry has (none to look for when nothing
+    /// is observed, as on a fresh node).
+    private static func stale<Entry: Hashable, Key: Hashable>(_ observed: Set<Entry>, _ desired: Set<Entry>,
+                                                              key: (Entry) -> Key) -> [Entry] {
+        guard !observed.isEmpty else { return [] }
+        let desiredKeys = Set(desired.lazy.map(key))
+        var stale: [Entry] = []
+        for entry in observed where !desiredKeys.contains(key(entry)) { stale.append(entry) }
+        return stale
     }
 
     /// Sort orders that make plans reproducible.
@@ -66,7 +77,7 @@ public enum Planner {
         }
 
         static func fdbEntries(_ a: FDBEntry, _ b: FDBEntry) -> Bool {
-            a.mac.bytes != b.mac.bytes ? a.mac.bytes.lexicographicallyPrecedes(b.mac.bytes) : a.destination < b.destination
+            (a.mac.value, a.destination) < (b.mac.value, b.destination)
         }
     }
 }

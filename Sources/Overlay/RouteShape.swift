@@ -23,6 +23,7 @@ extension DatapathState {
         var state = self
         state.routes = []
         state.routes.reserveCapacity(routes.count)
+        state.nexthops.reserveCapacity(routes.count)
         for var route in routes {
             if route.onLink, let gateway = route.gateway, let linkIndex = route.linkIndex {
                 let nexthop = Nexthop(id: ids.id(for: NexthopIDs.Target(gateway: gateway, linkIndex: linkIndex)),
