@@ -119,13 +119,12 @@ public final class Reconciler: Sendable {
                         state.nexthopIDs.release(target)
                     }
                 }
-                let plan = Planner.plan(desired: added, observed: removed)
-                let failures = try send(plan, &state)
+                let (sent, failures) = try send(Planner.groups(desired: added, observed: removed), &state)
                 if !failures.isEmpty, let table = state.table {
                     let reached = removed.afterApplying(desired: added, failed: failures.map(\.operation))
                     state.applied = .known(kernelShaped(table.desired.datapath, &state).replacing(added, with: reached))
                 }
-                return summary(plan, failures, readKernel: false, &state, since: start)
+                return summary(sent: sent, failures, readKernel: false, &state, since: start)
             case (.rebuilt(let previous), .desired):
                 state.applied = .known(kernelShaped(previous, &state))
                 return try converge(&state, since: start)
@@ -220,42 +219,47 @@ public final class Reconciler: Sendable {
         }
         guard let table = state.table else {
             state.applied = .known(observed)
-            return summary([], [], readKernel: readKernel, &state, since: start)
+            return summary(sent: 0, [], readKernel: readKernel, &state, since: start)
         }
         let desired = kernelShaped(table.desired.datapath, &state)
         if state.shape == .nexthop { state.nexthopIDs.retain(only: table.desired.datapath.nexthopTargets) }
-        let plan = Planner.plan(desired: desired, observed: observed)
         state.applied = .known(observed)
-        let failures = try send(plan, &state)
+        let (sent, failures) = try send(Planner.groups(desired: desired, observed: observed), &state)
         if !failures.isEmpty, case .desired = state.applied {
             state.applied = .known(observed.afterApplying(desired: desired, failed: failures.map(\.operation)))
         }
-        return summary(plan, failures, readKernel: readKernel, &state, since: start)
+        return summary(sent: sent, failures, readKernel: readKernel, &state, since: start)
     }
 
-    /// Sends `plan`; afterwards the kernel holds the desired state except for the returned
-    /// refusals (a delete of an entry already gone is no refusal). A transport failure leaves
-    /// the kernel's state unknown and is rethrown.
-    private func send(_ plan: [DatapathOperation], _ state: inout State) throws -> [DatapathFailure] {
-        guard !plan.isEmpty else { state.applied = .desired; return [] }
-        let failures: [DatapathFailure]
+    /// Sends the plan, one group at a time (each built only when its turn comes); afterwards
+    /// the kernel holds the desired state except for the returned refusals (a delete of an
+    /// entry already gone is no refusal). A transport failure leaves the kernel's state unknown
+    /// and is rethrown. Returns how many operations were sent.
+    private func send(_ plan: [() -> [DatapathOperation]], _ state: inout State) throws -> (sent: Int, failures: [DatapathFailure]) {
+        var sent = 0
+        var failures: [DatapathFailure] = []
         do {
-            failures = try writer.write(plan).filter { !Self.isAlreadyDone($0) }
+            for group in plan {
+                let operations = group()
+                guard !operations.isEmpty else { continue }
+                sent += operations.count
+                failures += try writer.write(operations).filter { !Self.isAlreadyDone($0) }
+            }
         } catch {
             state.applied = .unknown
             throw error
         }
         state.applied = .desired
         report(failures, &state)
-        return failures
+        return (sent, failures)
     }
 
-    /// The summary of a pass that sent `plan` and saw `failures`; logs new skips.
-    private func summary(_ plan: [DatapathOperation], _ failures: [DatapathFailure], readKernel: Bool,
+    /// The summary of a pass that sent `sent` operations and saw `failures`; logs new skips.
+    private func summary(sent: Int, _ failures: [DatapathFailure], readKernel: Bool,
                          _ state: inout State, since start: ContinuousClock.Instant) -> ReconcileSummary {
         let desired = state.table?.desired
         report(desired?.skipped ?? [], &state)
-        return ReconcileSummary(applied: plan.count - failures.count, failures: failures, skipped: desired?.skipped ?? [],
+        return ReconcileSummary(applied: sent - failures.count, failures: failures, skipped: desired?.skipped ?? [],
                                 desiredEntries: desired?.datapath.count ?? 0, observedKernel: readKernel,
                                 duration: ContinuousClock.now - start, routeShape: state.shape)
     }
