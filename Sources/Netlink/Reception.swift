@@ -9,8 +9,9 @@ import Glibc
 final class Reception {
     let firstSequence: UInt32
     private let lastSequence: UInt32
-    /// Requests not yet answered by an ACK, an error or NLMSG_DONE.
-    private var pending: Int
+    /// True until the last request is answered by an ACK, an error or NLMSG_DONE: only the
+    /// last asks for an ACK (the kernel answers the others only when they fail, in order).
+    private var pending = true
     /// Called with every answer (`nl_msg`) that is not an ACK or error; `nil` ignores them.
     private let decode: ((OpaquePointer) -> Void)?
     /// The kernel's errno per failed request, by sequence number.
@@ -20,7 +21,6 @@ final class Reception {
     init(firstSequence: UInt32, count: Int, decode: ((OpaquePointer) -> Void)?) {
         self.firstSequence = firstSequence
         self.lastSequence = firstSequence &+ UInt32(count - 1)
-        self.pending = count
         self.decode = decode
     }
 
@@ -35,8 +35,8 @@ final class Reception {
         nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, { message, context in
             Reception.from(context).parse(message!)
         }, context)
-        nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, { _, context in
-            Reception.from(context).answered()
+        nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, { message, context in
+            Reception.from(context).answered(nlmsg_hdr(message)!.pointee.nlmsg_seq)
         }, context)
         nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, { message, context in
             Reception.from(context).finished(nlmsg_hdr(message)!)
@@ -48,7 +48,7 @@ final class Reception {
         nl_cb_err(cb, NL_CB_CUSTOM, { _, error, context in
             Reception.from(context).failed(error!.pointee)
         }, context)
-        while pending > 0 {
+        while pending {
             let code = withExtendedLifetime(self) { nl_recvmsgs_report(sk, cb) }
             if code < 0 { throw SocketFailure(errno: errnoFromLibnl(code)) }
             if code == 0 { throw SocketFailure(errno: EPROTO) }
@@ -72,9 +72,10 @@ final class Reception {
         return Reception.ok
     }
 
-    private func answered() -> Int32 {
-        pending -= 1
-        return pending == 0 ? Reception.stop : Reception.ok
+    private func answered(_ sequence: UInt32) -> Int32 {
+        guard sequence == lastSequence else { return Reception.ok }
+        pending = false
+        return Reception.stop
     }
 
     /// NLMSG_DONE ends a dump; its payload, when present, is the dump's error (negative errno).
@@ -83,12 +84,12 @@ final class Reception {
             let status = UnsafeRawPointer(header).load(fromByteOffset: MemoryLayout<nlmsghdr>.size, as: Int32.self)
             if status < 0 { errors[header.pointee.nlmsg_seq] = -status }
         }
-        return answered()
+        return answered(header.pointee.nlmsg_seq)
     }
 
     private func failed(_ error: nlmsgerr) -> Int32 {
         errors[error.msg.nlmsg_seq] = -error.error
-        _ = answered()
+        _ = answered(error.msg.nlmsg_seq)
         return Reception.skip
     }
 }

@@ -110,14 +110,19 @@ final class Socket: @unchecked Sendable {
         throw SocketFailure(errno: EINTR)
     }
 
-    /// Completes the messages (port, sequence numbers, NLM_F_ACK), sends them as one datagram
-    /// and receives until each has been answered by an ACK, an error or the end of its dump.
+    /// Completes the messages (port, sequence numbers, NLM_F_ACK on the last), sends them as one
+    /// datagram and receives until the last has been answered by an ACK, an error or the end of
+    /// its dump (the others' errors arrive before it).
     private func exchange(_ messages: [Message], decode: ((OpaquePointer) -> Void)?) throws(SocketFailure) -> Reception {
         var datagram: [UInt8] = []
         datagram.reserveCapacity(messages.count * 128)
-        for message in messages {
+        for (position, message) in messages.enumerated() {
             nl_complete_msg(sk, message.raw)
             let header = message.header
+            // Only the last request asks for an ACK: the kernel answers the others only when
+            // they fail, before the last one's answer. A batch of 256 writes is then one
+            // datagram back, not 256.
+            if position < messages.count - 1 { header.pointee.nlmsg_flags &= ~UInt16(NLM_F_ACK) }
             let length = Int(header.pointee.nlmsg_len)
             let aligned = (length + Int(NLMSG_ALIGNTO) - 1) & ~(Int(NLMSG_ALIGNTO) - 1)
             datagram.append(contentsOf: UnsafeRawBufferPointer(start: header, count: length))
