@@ -13,16 +13,17 @@ struct WireInt64: Codable, Hashable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let number = try? container.decode(Int64.self) {
+        // The string first: it is what the gateway sends, and a failed decode is a thrown error
+        // (three per key of a 20,000-key range).
+        if let text = try? container.decode(String.self) {
+            guard let number = Int64(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "not an int64: \(text)"))
+            }
             value = number
             return
         }
-        let text = try container.decode(String.self)
-        guard let number = Int64(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "not an int64: \(text)"))
-        }
-        value = number
+        value = try container.decode(Int64.self)
     }
 
     func encode(to encoder: any Encoder) throws {
