@@ -7,7 +7,7 @@
 /// them on a large cluster; copies sharing one box cost 8 bytes each instead of the fields'
 /// 112. Setting a field gives this value a new box, so copies never see each other's changes.
 public struct ClusterNode: Hashable, Sendable, Codable {
-    /// The fields, as they were before boxing (and as they are encoded).
+    /// The fields, encoded as they are (the JSON has no trace of the box).
     private struct Fields: Hashable, Sendable, Codable {
         var name: String
         var podCIDRs: [IPPrefix]
@@ -17,6 +17,7 @@ public struct ClusterNode: Hashable, Sendable, Codable {
         var backend: Backend?
     }
 
+    /// Immutable, so copies can share it across threads.
     private final class Box: Sendable {
         let fields: Fields
         init(_ fields: Fields) { self.fields = fields }
