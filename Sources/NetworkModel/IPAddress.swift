@@ -29,8 +29,7 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         if text.contains(":") {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
-            let bytes = withUnsafeBytes(of: &raw) { Array($0) }
-            self.init(family: .v6, value: bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
+            self.init(bytes: withUnsafeBytes(of: &raw) { Array($0) })
         } else {
             var raw = in_addr()
             guard inet_pton(AF_INET, text, &raw) == 1 else { return nil }
@@ -40,11 +39,8 @@ public struct IPAddress: Hashable, Sendable, Comparable {
 
     /// Builds an address from its network-order bytes: 4 for IPv4, 16 for IPv6.
     public init?(bytes: some Collection<UInt8>) {
-        switch bytes.count {
-        case 4: self.init(family: .v4, value: bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
-        case 16: self.init(family: .v6, value: bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
-        default: return nil
-        }
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        self.init(family: bytes.count == 4 ? .v4 : .v6, value: bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
     }
 
     /// Builds an address of `family` from its integer value (the low bits for IPv4).
