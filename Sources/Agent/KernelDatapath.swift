@@ -82,9 +82,18 @@ public final class KernelDatapath: NodeDatapath {
     }
 
     public func apply(_ changes: [PeerChange]) throws -> PassReport {
+        try pass { try $0.reconcile(changes: changes) }
+    }
+
+    public func apply(listPage changes: [PeerChange]) throws -> PassReport {
+        try pass { try $0.reconcile(listPage: changes) }
+    }
+
+    /// One pass of the current reconciler.
+    private func pass(_ body: (Reconciler) throws -> ReconcileSummary) throws -> PassReport {
         try state.withLock { state in
             guard let reconciler = state.reconciler else { throw AgentError.notRegistered }
-            return PassReport(summary: try reconciler.reconcile(changes: changes), local: localState(state))
+            return PassReport(summary: try body(reconciler), local: localState(state))
         }
     }
 
@@ -153,15 +162,20 @@ public final class KernelDatapath: NodeDatapath {
     }
 
     /// A reconciler for the current configuration, carrying over the old one's peers (its
-    /// first pass reads the kernel and converges, withdrawing what the old configuration had).
+    /// first pass reads the kernel and converges, withdrawing what the old configuration had;
+    /// while a first list is being read, the peers read so far, withdrawing nothing yet).
     private func replaceReconciler(_ state: inout State) throws {
-        let peers = state.reconciler?.peers
+        let old = state.reconciler
         let reconciler = Reconciler(config: overlayConfig(state), handle: handle, logger: logger)
         state.reconciler = reconciler
-        if let peers {
-            try reconciler.reconcile(peers: peers)
-        } else {
+        guard let old, let peers = old.peers else {
             try reconciler.resync()
+            return
+        }
+        if old.isReadingList {
+            try reconciler.reconcile(listPage: peers.map { PeerChange(name: $0.name, node: $0) })
+        } else {
+            try reconciler.reconcile(peers: peers)
         }
     }
 

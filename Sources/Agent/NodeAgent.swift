@@ -91,6 +91,14 @@ public struct NodeAgent: Service {
         case resync
     }
 
+    /// Why a pass runs: the label of its metrics and log lines.
+    private enum PassKind: String {
+        case list
+        case listPage = "list page"
+        case event
+        case resync
+    }
+
     /// Follows the datastore and the resync clock until `triggers` ends; `slices` are this node's.
     private func follow(_ triggers: AsyncStream<Trigger>, slices: [IPPrefix]) async {
         var slices = slices
@@ -104,16 +112,20 @@ public struct NodeAgent: Service {
                 // record there can be the one registration just replaced.
                 let ownRecordIsCurrent = listReceived
                 listReceived = true
-                await follow(changes, trigger: "list", slices: &slices, listReceived: true, ownRecordIsCurrent: ownRecordIsCurrent)
+                await follow(changes, kind: .list, slices: &slices, listReceived: true, ownRecordIsCurrent: ownRecordIsCurrent)
+            case .source(.listing(let changes)):
+                // A page of the first list: its peers are written now, nothing is withdrawn
+                // and nothing counts as listed until the `.listed` that ends it.
+                await follow(changes, kind: .listPage, slices: &slices, listReceived: false, ownRecordIsCurrent: false)
             case .source(.changed(let changes)):
-                await follow(changes, trigger: "event", slices: &slices, listReceived: listReceived, ownRecordIsCurrent: true)
+                await follow(changes, kind: .event, slices: &slices, listReceived: listReceived, ownRecordIsCurrent: true)
             case .source(.unavailable(let reason)):
                 metrics.datastoreUp.set(Int64(0))
                 await status.update { $0.datastoreReachable = false }
                 await status.record(error: "datastore unavailable: \(reason)")
                 continue
             case .resync:
-                await pass("resync", listReceived: listReceived) { try datapath.resync() }
+                await pass(.resync, listReceived: listReceived) { try datapath.resync() }
                 await status.markResynced(at: Date())
             }
             if listReceived { await announceWhenWired() }
@@ -122,7 +134,7 @@ public struct NodeAgent: Service {
 
     /// Applies a batch of node changes: this node's own (a new slice, when `ownRecordIsCurrent`)
     /// first, then the peers'.
-    private func follow(_ changes: [ObjectChange<ClusterNode>], trigger: String, slices: inout [IPPrefix],
+    private func follow(_ changes: [ObjectChange<ClusterNode>], kind: PassKind, slices: inout [IPPrefix],
                         listReceived: Bool, ownRecordIsCurrent: Bool) async {
         metrics.datastoreUp.set(Int64(1))
         await status.update { $0.datastoreReachable = true }
@@ -138,7 +150,9 @@ public struct NodeAgent: Service {
             }
         }
         let peers = changes.filter { $0.key != nodeName }.map { PeerChange(name: $0.key, node: $0.value) }
-        await pass(trigger, listReceived: listReceived) { try datapath.apply(peers) }
+        await pass(kind, listReceived: listReceived) {
+            kind == .listPage ? try datapath.apply(listPage: peers) : try datapath.apply(peers)
+        }
         await status.updatePeers(peers.map { ($0.name, $0.node) }, at: Date())
         metrics.peers.set(Int64(await status.peerCount))
         for family in IPFamily.allCases { metrics.peerSlices(family).set(Int64(await status.peerSlices(family))) }
@@ -147,7 +161,8 @@ public struct NodeAgent: Service {
     /// Runs one pass, logs and counts it, and sets the facts it speaks for: the node's own
     /// share is in place after a resync that succeeded, the last pass converged or not, and a
     /// complete list is applied once a pass succeeded after one was received.
-    private func pass(_ trigger: String, listReceived: Bool, _ body: () throws -> PassReport) async {
+    private func pass(_ kind: PassKind, listReceived: Bool, _ body: () throws -> PassReport) async {
+        let trigger = kind.rawValue
         metrics.reconciles(trigger).increment()
         do {
             let report = try body()
@@ -155,7 +170,10 @@ public struct NodeAgent: Service {
             metrics.reconcileDuration.recordNanoseconds(summary.duration.nanoseconds)
             metrics.appliedOperations.increment(by: Int64(summary.applied))
             metrics.failedOperations.increment(by: Int64(summary.failed))
-            if summary.applied > 0 || !summary.isConverged { logger.info("\(trigger): \(summary)") }
+            if summary.applied > 0 || !summary.isConverged {
+                // A large first list has dozens of pages: their passes are detail.
+                logger.log(level: kind == .listPage && summary.isConverged ? .debug : .info, "\(trigger): \(summary)")
+            }
             for failure in summary.failures.prefix(5) { await status.record(error: "\(failure)") }
             await noteLocal(report.local, routeShape: summary.routeShape)
             await status.update { facts in
@@ -168,7 +186,7 @@ public struct NodeAgent: Service {
             await status.record(error: "\(trigger): \(error)")
             await status.update { facts in
                 facts.lastPassConverged = false
-                if trigger == "resync" { facts.localDatapathReady = false }
+                if kind == .resync { facts.localDatapathReady = false }
             }
         }
     }

@@ -19,8 +19,12 @@ public protocol NodeDatapath: Sendable {
     /// whenever the node's slice changes.
     func adopt(_ local: ClusterNode) throws -> LocalState
 
-    /// Applies changes of peers; the first call after `adopt` carries a complete list.
+    /// Applies changes of peers; the first call after `adopt` completes a list (the rest of it,
+    /// after pages given to `apply(listPage:)`, or all of it).
     func apply(_ changes: [PeerChange]) throws -> PassReport
+
+    /// Applies a page of a first list still being read: adds and replaces, withdraws nothing.
+    func apply(listPage changes: [PeerChange]) throws -> PassReport
 
     /// Re-asserts everything owned against the kernel: repairs what was deleted or edited,
     /// picks up an underlay MTU change.

@@ -48,7 +48,7 @@ struct PolicyInputs: Sendable {
         case .listed(let changes):
             for change in changes { values[change.key] = change.value }
             return listed.insert(collection).inserted || !changes.isEmpty
-        case .changed(let changes):
+        case .listing(let changes), .changed(let changes):
             for change in changes { values[change.key] = change.value }
             return !changes.isEmpty
         case .unavailable:

@@ -17,12 +17,13 @@ extension EtcdClient {
     }
 
     /// The keys `selector` covers, in pages of at most `pageSize` keys handed to `page` one at a
-    /// time (so a large range is decoded as it arrives, never held whole), all read at the
-    /// revision of the first page: one consistent snapshot, which the returned revision names.
+    /// time with whether it is the last (so a large range is decoded as it arrives, never held
+    /// whole), all read at the revision of the first page: one consistent snapshot, which the
+    /// returned revision names.
     /// The next page is already being fetched while `page` handles one. Throws `EtcdError` (also
     /// when that revision is compacted between pages: list again) or what `page` throws.
     public func range(_ selector: EtcdKeySelector, pageSize: Int,
-                      _ page: ([EtcdKeyValue]) async throws -> Void) async throws -> Int64 {
+                      _ page: ([EtcdKeyValue], _ isLast: Bool) async throws -> Void) async throws -> Int64 {
         func fetch(from start: WireBytes, at revision: Int64?) async throws -> WireRangeResponse {
             let request = WireRangeRequest(key: start, range_end: selector.rangeEnd, revision: revision.map(WireInt64.init),
                                            limit: WireInt64(Int64(pageSize)))
@@ -33,12 +34,12 @@ extension EtcdClient {
         while true {
             let kvs = response.kvs ?? []
             guard response.more == true, let last = kvs.last else {
-                try await page(kvs.map(EtcdKeyValue.init))
+                try await page(kvs.map(EtcdKeyValue.init), true)
                 return snapshot
             }
             let nextStart = WireBytes(last.key.bytes + [0])
             async let next = fetch(from: nextStart, at: snapshot)
-            try await page(kvs.map(EtcdKeyValue.init))
+            try await page(kvs.map(EtcdKeyValue.init), false)
             response = try await next
         }
     }

@@ -6,7 +6,8 @@ import NetworkModel
 /// does not parse counts as absent (its node no longer says how to reach it) and is logged.
 ///
 /// The list is read in pages of `pageSize` keys at one revision and translated page by page, so
-/// the raw records of a large cluster are never held all at once.
+/// the raw records of a large cluster are never held all at once; every page but the last is
+/// passed on as it arrives.
 struct EtcdNodeCollection: ListWatchAdapter {
     let client: EtcdClient
     var pageSize = 500
@@ -14,10 +15,12 @@ struct EtcdNodeCollection: ListWatchAdapter {
 
     var resource: String { "nodes" }
 
-    func list() async throws -> Listing<ClusterNode, Int64> {
+    func list(page: ([(key: String, value: ClusterNode?)]) -> Void) async throws -> Listing<ClusterNode, Int64> {
         var objects: [(key: String, value: ClusterNode?)] = []
-        let revision = try await client.range(.prefix(EtcdKeys.nodesPrefix), pageSize: pageSize) { page in
-            objects += page.compactMap(translate)
+        let revision = try await client.range(.prefix(EtcdKeys.nodesPrefix), pageSize: pageSize) { kvs, isLast in
+            let translated = kvs.compactMap(translate)
+            if !isLast { page(translated) }
+            objects += translated
         }
         return Listing(objects: objects, cursor: revision)
     }

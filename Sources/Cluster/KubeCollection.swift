@@ -19,7 +19,9 @@ struct KubeCollection<Object: KubeObject, Value: Sendable & Equatable>: ListWatc
 
     var resource: String { kind.name }
 
-    func list() async throws -> Listing<Value, String> {
+    /// The list's pages are not passed on: a Kubernetes list is served from the API server's
+    /// cache, quickly enough to be applied whole.
+    func list(page _: ([(key: String, value: Value?)]) -> Void) async throws -> Listing<Value, String> {
         let listed = try await client.list(kind, pageSize: pageSize, resourceVersion: "0")
         return Listing(objects: listed.items.compactMap(entry), cursor: listed.resourceVersion)
     }

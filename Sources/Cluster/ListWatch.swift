@@ -13,8 +13,10 @@ protocol ListWatchAdapter: Sendable {
     /// The collection's name for logs (`nodes`).
     var resource: String { get }
 
-    /// A complete, consistent list of the collection and the cursor it reflects.
-    func list() async throws -> Listing<Value, Cursor>
+    /// A complete, consistent list of the collection and the cursor it reflects. An adapter
+    /// that reads the list in pages may hand each page but the last to `page` as it arrives
+    /// (the engine passes them on while nothing was listed yet); the listing still holds them.
+    func list(page: ([(key: String, value: Value?)]) -> Void) async throws -> Listing<Value, Cursor>
 
     /// A watch delivering every change after `cursor`; returns once the datastore accepted it.
     func watch(from cursor: Cursor) async throws -> Session
@@ -47,10 +49,16 @@ struct WatchBatch<Value: Sendable, Cursor: Sendable>: Sendable {
     var cursor: Cursor?
 }
 
-/// What a collection's consumer learns, in order. Consumers never see a partial set: the
-/// collection only moves by a complete list or by the changes of a watch that started where
-/// the consumer's view left off.
+/// What a collection's consumer learns, in order. Consumers never see a partial set as a
+/// complete one: the collection only moves by a complete list or by the changes of a watch
+/// that started where the consumer's view left off. The one partial view is the pages of the
+/// first list, marked as such (`.listing`) and completed by the `.listed` that follows them.
 public enum CollectionEvent<Value: Sendable>: Sendable {
+    /// A page of the first list, read while the rest is still coming (only adapters that
+    /// read in pages, and only before anything was listed): these objects exist as `changes`
+    /// say, but objects not seen yet may too, so nothing may be withdrawn on the strength of
+    /// it. The `.listed` that ends the list carries only what changed since its pages.
+    case listing([ObjectChange<Value>])
     /// A complete list was read; `changes` turns what was delivered before into the listed
     /// set (the first one carries every object). Objects gone while the watch was broken
     /// arrive here as removals.

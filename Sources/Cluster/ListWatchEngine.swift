@@ -44,12 +44,21 @@ struct ListWatchEngine<Adapter: ListWatchAdapter>: Sendable {
         var backoff = Backoff(retry)
         var expiredInARow = 0
         var reportedUnavailable = false
+        var listedOnce = false
         while !Task.isCancelled {
             do {
                 if cursor == nil {
                     if expiredInARow > 1 { try await backoff.wait() }
-                    let listing = try await adapter.list()
+                    // Until a first list is complete, its pages are passed on as they come (a
+                    // large cluster's consumer starts its work before the last one arrives);
+                    // the view takes them in, so `.listed` carries only what changed since.
+                    let listing = try await adapter.list { page in
+                        guard !listedOnce else { return }
+                        let changes = view.apply(page)
+                        if !changes.isEmpty { yield(.listing(changes)) }
+                    }
                     cursor = listing.cursor
+                    listedOnce = true
                     yield(.listed(view.replace(with: listing.objects)))
                     reportedUnavailable = false
                 }

@@ -45,3 +45,35 @@ extension DatapathState {
                       nexthops: nexthops.subtracting(part.nexthops).union(replacement.nexthops))
     }
 }
+
+extension DatapathState {
+    /// Whether this state holds no entry at all.
+    var isEmpty: Bool { count == 0 }
+
+    /// This state with every entry of `other` added.
+    func union(_ other: DatapathState) -> DatapathState {
+        other.isEmpty ? self : replacing(.empty, with: other)
+    }
+
+    /// This state split by the keys of `other` (route: table, prefix, metric; neighbour: device,
+    /// address; FDB: device, MAC; nexthop: id): the entries under a key `other` has, and the
+    /// rest. Costs nothing when this state is empty (a fresh node's kernel).
+    func partitioned(byKeysOf other: DatapathState) -> (shared: DatapathState, rest: DatapathState) {
+        guard !isEmpty else { return (.empty, .empty) }
+        func split<Entry: Hashable, Key: Hashable>(_ entries: Set<Entry>, _ others: Set<Entry>,
+                                                   _ key: (Entry) -> Key) -> (Set<Entry>, Set<Entry>) {
+            let keys = Set(others.lazy.map(key))
+            var shared: Set<Entry> = [], rest: Set<Entry> = []
+            for entry in entries {
+                if keys.contains(key(entry)) { shared.insert(entry) } else { rest.insert(entry) }
+            }
+            return (shared, rest)
+        }
+        let routes = split(routes, other.routes, \.key)
+        let neighbors = split(neighbors, other.neighbors, \.key)
+        let fdbEntries = split(fdbEntries, other.fdbEntries, \.key)
+        let nexthops = split(nexthops, other.nexthops, \.id)
+        return (DatapathState(routes: routes.0, neighbors: neighbors.0, fdbEntries: fdbEntries.0, nexthops: nexthops.0),
+                DatapathState(routes: routes.1, neighbors: neighbors.1, fdbEntries: fdbEntries.1, nexthops: nexthops.1))
+    }
+}

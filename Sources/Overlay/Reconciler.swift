@@ -32,6 +32,10 @@ import Glibc
 /// - Withdrawing: it deletes entries only for peers missing from a list it was given. Until
 ///   the first `reconcile(peers:)` (a complete, successful list from the datastore) it
 ///   withdraws nothing, and stopping the agent removes nothing.
+/// - A first list read in pages is written as it arrives (`reconcile(listPage:)`): a page only
+///   adds and replaces, since the peers on later pages are not known yet; what the kernel
+///   holds of ours that no listed peer wants is remembered as leftover and deleted when the
+///   list is complete. At 20,000 peers this overlaps the kernel writes with the list.
 public final class Reconciler: Sendable {
     /// The configuration this reconciler programs.
     public let config: OverlayConfig
@@ -47,9 +51,12 @@ public final class Reconciler: Sendable {
         var vxlanLinkIndex: Int32?
         /// False until the vxlan device was ensured (or looked up, in direct mode).
         var devicePrepared = false
-        /// The desired state for the last complete peer list; `nil` until the first
-        /// `reconcile(peers:)`.
+        /// The desired state for the last complete peer list (or the pages read so far of the
+        /// first one); `nil` until the first call.
         var table: PeerTable?
+        /// True while the pages of a first list are being written: nothing is withdrawn until
+        /// the list is complete.
+        var isReadingList = false
         /// Skipped peers already logged, so each is logged once.
         var reportedSkips: Set<SkippedPeer> = []
         /// How vxlan routes are programmed; `nil` until asked, on the first pass.
@@ -62,8 +69,10 @@ public final class Reconciler: Sendable {
     private enum Applied {
         /// Not known: read the kernel before planning.
         case unknown
-        /// Exactly the table's desired state (the last pass converged).
-        case desired
+        /// The table's desired state (the last pass converged) and, besides it, `leftover`:
+        /// entries of ours that no listed peer wants. Only a first list still being read leaves
+        /// any (pages withdraw nothing); empty otherwise.
+        case desired(leftover: DatapathState)
         /// This state (some writes were refused).
         case known(DatapathState)
     }
@@ -88,7 +97,7 @@ public final class Reconciler: Sendable {
     /// socket fails mid-batch (the next call then reads the kernel and converges).
     @discardableResult
     public func reconcile(peers: [ClusterNode]) throws -> ReconcileSummary {
-        try update(initial: peers) { $0.update(to: peers) }
+        try update(initial: peers, completesList: true) { $0.update(to: peers) }
     }
 
     /// Makes the datapath follow `changes` to the peers it was last given: work in proportion
@@ -96,42 +105,81 @@ public final class Reconciler: Sendable {
     /// first `.listed`); until then nothing is withdrawn. Throws as `reconcile(peers:)`.
     @discardableResult
     public func reconcile(changes: [PeerChange]) throws -> ReconcileSummary {
-        try update(initial: changes.compactMap(\.node)) { $0.apply(changes) }
+        try update(initial: changes.compactMap(\.node), completesList: true) { $0.apply(changes) }
+    }
+
+    /// Writes a page of a first list as it is read (`changes`: the page's peers as the list
+    /// has them): adds and replaces their entries and withdraws nothing, since the peers on
+    /// later pages are not known yet. The `reconcile(changes:)` (or `reconcile(peers:)`) that
+    /// brings the rest completes the list and withdraws what the kernel holds beyond it. After
+    /// a complete list a page is an ordinary change. Throws as `reconcile(peers:)`.
+    @discardableResult
+    public func reconcile(listPage changes: [PeerChange]) throws -> ReconcileSummary {
+        try update(initial: changes.compactMap(\.node), completesList: false) { $0.apply(changes) }
     }
 
     /// Moves the table by `change` (or builds it for `initial` on the first call) and sends
-    /// the difference.
-    private func update(initial: [ClusterNode], _ change: (inout PeerTable) -> PeerTable.Change) throws -> ReconcileSummary {
+    /// the difference; a call that `completesList` ends the reading of a first list.
+    private func update(initial: [ClusterNode], completesList: Bool,
+                        _ change: (inout PeerTable) -> PeerTable.Change) throws -> ReconcileSummary {
         try state.withLock { state in
             let start = ContinuousClock.now
             if !state.devicePrepared { try prepareDevice(&state) }
             guard state.table != nil else {
                 state.table = PeerTable(config: config, vxlanLinkIndex: state.vxlanLinkIndex, peers: initial)
+                state.isReadingList = !completesList
                 return try converge(&state, since: start)
             }
+            state.isReadingList = state.isReadingList && !completesList
             switch (change(&state.table!), state.applied) {
-            case (.delta(let delta), .desired):
-                // The kernel held the old desired state: the delta is the whole difference.
-                let removed = kernelShaped(delta.removed, &state)
-                let added = kernelShaped(delta.added, &state)
-                if state.shape == .nexthop {
-                    for target in delta.removed.nexthopTargets.subtracting(delta.added.nexthopTargets) {
-                        state.nexthopIDs.release(target)
-                    }
-                }
-                let (sent, failures) = try send(Planner.groups(desired: added, observed: removed), &state)
-                if !failures.isEmpty, let table = state.table {
-                    let reached = removed.afterApplying(desired: added, failed: failures.map(\.operation))
-                    state.applied = .known(kernelShaped(table.desired.datapath, &state).replacing(added, with: reached))
-                }
-                return summary(sent: sent, failures, readKernel: false, &state, since: start)
-            case (.rebuilt(let previous), .desired):
-                state.applied = .known(kernelShaped(previous, &state))
+            case (.delta(let delta), .desired(let leftover)) where state.isReadingList || leftover.isEmpty:
+                // The kernel held the old desired state and the leftover: the delta is the
+                // whole difference.
+                return try send(delta, besides: leftover, &state, since: start)
+            case (.delta(let delta), .desired(let leftover)):
+                // The list is complete and the kernel holds entries no peer wants: a full pass.
+                let previous = state.table!.desired.datapath.replacing(delta.added, with: delta.removed)
+                state.applied = .known(kernelShaped(previous, &state).union(leftover))
+                return try converge(&state, since: start)
+            case (.rebuilt(let previous), .desired(let leftover)):
+                state.applied = .known(kernelShaped(previous, &state).union(leftover))
                 return try converge(&state, since: start)
             case (.delta, _), (.rebuilt, _):
                 return try converge(&state, since: start)
             }
         }
+    }
+
+    /// Sends `delta` to a kernel holding the table's previous desired state and `leftover`.
+    private func send(_ delta: PeerTable.Delta, besides leftover: DatapathState, _ state: inout State,
+                      since start: ContinuousClock.Instant) throws -> ReconcileSummary {
+        let removed = kernelShaped(delta.removed, &state).union(leftover)
+        let added = kernelShaped(delta.added, &state)
+        if !state.isReadingList, state.shape == .nexthop {
+            for target in delta.removed.nexthopTargets.subtracting(delta.added.nexthopTargets) {
+                state.nexthopIDs.release(target)
+            }
+        }
+        let (replaced, kept) = planned(removed, desired: added, state)
+        let (sent, failures) = try send(Planner.groups(desired: added, observed: replaced), &state)
+        if failures.isEmpty {
+            state.applied = .desired(leftover: kept)
+        } else if state.isReadingList {
+            state.applied = .unknown
+        } else if let table = state.table {
+            let reached = replaced.afterApplying(desired: added, failed: failures.map(\.operation))
+            state.applied = .known(kernelShaped(table.desired.datapath, &state).replacing(added, with: reached))
+        }
+        return summary(sent: sent, failures, readKernel: false, &state, since: start)
+    }
+
+    /// What a pass plans against, of `observed`: all of it, or, while a first list is being
+    /// read, only the entries under a key of `desired`; the rest is kept as leftover.
+    private func planned(_ observed: DatapathState, desired: DatapathState,
+                         _ state: State) -> (planned: DatapathState, leftover: DatapathState) {
+        guard state.isReadingList else { return (observed, .empty) }
+        let (shared, rest) = observed.partitioned(byKeysOf: desired)
+        return (shared, rest)
     }
 
     /// Re-ensures the vxlan device, reads what this reconciler owns from the kernel (routes
@@ -154,6 +202,11 @@ public final class Reconciler: Sendable {
         state.withLock { state in state.table.map { $0.nodes.values.sorted { $0.name < $1.name } } }
     }
 
+    /// True while `peers` are the pages read so far of a first list (`reconcile(listPage:)`).
+    public var isReadingList: Bool {
+        state.withLock { $0.isReadingList }
+    }
+
     /// How vxlan routes are programmed: `nil` before the first pass asked the kernel.
     public var routeShape: RouteShape? {
         state.withLock { $0.shape }
@@ -169,8 +222,8 @@ public final class Reconciler: Sendable {
     public func drift() throws -> [DatapathOperation] {
         try state.withLock { state in
             guard let table = state.table else { return [] }
-            let observed = try observe(state)
-            return Planner.plan(desired: kernelShaped(table.desired.datapath, &state), observed: observed)
+            let desired = kernelShaped(table.desired.datapath, &state)
+            return Planner.plan(desired: desired, observed: planned(try observe(state), desired: desired, state).planned)
         }
     }
 
@@ -215,26 +268,34 @@ public final class Reconciler: Sendable {
             (observed, readKernel) = (try observe(state), true)
             for nexthop in observed.nexthops { state.nexthopIDs.adopt(nexthop) }
         case .known(let known): (observed, readKernel) = (known, false)
-        case .desired: (observed, readKernel) = (kernelShaped(state.table?.desired.datapath ?? .empty, &state), false)
+        case .desired(let leftover):
+            (observed, readKernel) = (kernelShaped(state.table?.desired.datapath ?? .empty, &state).union(leftover), false)
         }
         guard let table = state.table else {
             state.applied = .known(observed)
             return summary(sent: 0, [], readKernel: readKernel, &state, since: start)
         }
         let desired = kernelShaped(table.desired.datapath, &state)
-        if state.shape == .nexthop { state.nexthopIDs.retain(only: table.desired.datapath.nexthopTargets) }
+        if !state.isReadingList, state.shape == .nexthop {
+            state.nexthopIDs.retain(only: table.desired.datapath.nexthopTargets)
+        }
         state.applied = .known(observed)
-        let (sent, failures) = try send(Planner.groups(desired: desired, observed: observed), &state)
-        if !failures.isEmpty, case .desired = state.applied {
+        let (planned, leftover) = planned(observed, desired: desired, state)
+        let (sent, failures) = try send(Planner.groups(desired: desired, observed: planned), &state)
+        if failures.isEmpty {
+            state.applied = .desired(leftover: leftover)
+        } else if state.isReadingList {
+            state.applied = .unknown
+        } else {
             state.applied = .known(observed.afterApplying(desired: desired, failed: failures.map(\.operation)))
         }
         return summary(sent: sent, failures, readKernel: readKernel, &state, since: start)
     }
 
     /// Sends the plan, one group at a time (each built only when its turn comes); afterwards
-    /// the kernel holds the desired state except for the returned refusals (a delete of an
-    /// entry already gone is no refusal). A transport failure leaves the kernel's state unknown
-    /// and is rethrown. Returns how many operations were sent.
+    /// the kernel holds what was planned except for the returned refusals (a delete of an
+    /// entry already gone is no refusal); the caller records that. A transport failure leaves
+    /// the kernel's state unknown and is rethrown. Returns how many operations were sent.
     private func send(_ plan: [() -> [DatapathOperation]], _ state: inout State) throws -> (sent: Int, failures: [DatapathFailure]) {
         var sent = 0
         var failures: [DatapathFailure] = []
@@ -249,7 +310,6 @@ public final class Reconciler: Sendable {
             state.applied = .unknown
             throw error
         }
-        state.applied = .desired
         report(failures, &state)
         return (sent, failures)
     }

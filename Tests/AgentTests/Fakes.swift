@@ -61,7 +61,7 @@ final class FakeNodeSource: NodeSource {
 /// fail outright, and preparing can fail a number of times.
 final class FakeDatapath: NodeDatapath {
     enum Call: Equatable {
-        case prepare, adopt([IPPrefix]), apply([PeerChange]), resync
+        case prepare, adopt([IPPrefix]), apply([PeerChange]), applyListPage([PeerChange]), resync
     }
 
     private let state = Mutex(State())
@@ -95,6 +95,10 @@ final class FakeDatapath: NodeDatapath {
 
     func apply(_ changes: [PeerChange]) throws -> PassReport {
         try pass(.apply(changes))
+    }
+
+    func apply(listPage changes: [PeerChange]) throws -> PassReport {
+        try pass(.applyListPage(changes))
     }
 
     func resync() throws -> PassReport {

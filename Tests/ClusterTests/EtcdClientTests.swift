@@ -27,15 +27,17 @@ struct EtcdClientTests {
         }
     }
 
-    @Test("a paged range hands on every key once, page by page, all at the first page's revision")
+    @Test("a paged range hands on every key once, page by page (the last one marked), all at the first page's revision")
     func pagedRange() async throws {
         try await withEtcdServer { server in
             let client = try EtcdClient(endpoints: [server.endpoint])
             for index in 1...7 { try await client.put(EtcdPut(key: "/p/\(index)", value: bytes("v\(index)"))) }
             try await client.put(EtcdPut(key: "/q", value: bytes("outside")))
             var pages: [[String]] = []
-            let revision = try await client.range(.prefix("/p/"), pageSize: 2) { page in
+            var lastMarks: [Bool] = []
+            let revision = try await client.range(.prefix("/p/"), pageSize: 2) { page, isLast in
                 pages.append(page.map(\.key))
+                lastMarks.append(isLast)
                 if pages.count == 1 {
                     // Written after the first page: the snapshot must not see it.
                     try await client.put(EtcdPut(key: "/p/0", value: bytes("late")))
@@ -43,6 +45,7 @@ struct EtcdClientTests {
                 }
             }
             #expect(pages.map(\.count) == [2, 2, 2, 1])
+            #expect(lastMarks == [false, false, false, true])
             #expect(pages.flatMap { $0 } == (1...7).map { "/p/\($0)" })
             #expect(revision == (try await client.range(.key("/q")).kvs.first?.modRevision))
             #expect(try await client.range(.prefix("/p/")).kvs.count == 9, "the late keys exist, outside the snapshot")

@@ -35,7 +35,7 @@ actor EventRecorder {
     private func record(_ event: NodeSourceEvent) {
         var set = sets.last ?? [:]
         switch event {
-        case .listed(let changes), .changed(let changes):
+        case .listing(let changes), .listed(let changes), .changed(let changes):
             for change in changes { set[change.key] = change.value }
         case .unavailable:
             break
@@ -127,6 +127,7 @@ func describe(_ event: NodeSourceEvent) -> String {
         changes.map { "\($0.key)=\($0.value?.podCIDRs.map(\.description).joined() ?? "-")" }.joined(separator: ",")
     }
     switch event {
+    case .listing(let changes): return "listing[\(text(changes))]"
     case .listed(let changes): return "listed[\(text(changes))]"
     case .changed(let changes): return "changed[\(text(changes))]"
     case .unavailable(let reason): return "unavailable(\(reason.prefix(80)))"

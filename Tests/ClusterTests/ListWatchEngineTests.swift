@@ -17,16 +17,24 @@ import Testing
 
         /// The script, the number of lists so far, and what each list returns (the last again).
         let state: Mutex<(steps: [Step], lists: Int, listings: [[(key: String, value: Int?)]])>
+        /// When set, a list hands on its objects in pages of this size, all but the last.
+        let pageSize: Int?
         var resource: String { "things" }
 
-        init(listed: [(key: String, value: Int?)]..., steps: [Step]) {
+        init(listed: [(key: String, value: Int?)]..., pageSize: Int? = nil, steps: [Step]) {
             state = Mutex((steps, 0, listed))
+            self.pageSize = pageSize
         }
 
-        func list() async throws -> Listing<Int, Int> {
+        func list(page: ([(key: String, value: Int?)]) -> Void) async throws -> Listing<Int, Int> {
             let objects = state.withLock { state in
                 state.lists += 1
                 return state.listings.count > 1 ? state.listings.removeFirst() : state.listings[0]
+            }
+            if let pageSize {
+                for start in stride(from: 0, to: objects.count - pageSize, by: pageSize) {
+                    page(Array(objects[start..<start + pageSize]))
+                }
             }
             return Listing(objects: objects, cursor: 1)
         }
@@ -97,6 +105,22 @@ import Testing
         #expect(events.allSatisfy { if case .listed = $0 { true } else { false } })
         #expect(collection.state.withLock { $0.lists } == 4)
         #expect(sleeps >= 2, "the second and third expiry in a row wait before listing (\(sleeps) sleeps)")
+    }
+
+    @Test("the first list's pages are handed on as they come and its end carries the rest; a relist hands on no pages")
+    func firstListPages() async {
+        let collection = ScriptedCollection(listed: [("a", 1), ("b", 2), ("c", 3)], [("a", 1), ("b", 5)],
+                                            pageSize: 1, steps: [.expire])
+        let (events, _) = await run(collection, events: 4)
+        guard case .listing(let first) = events[0], case .listing(let second) = events[1],
+              case .listed(let end) = events[2], case .listed(let relisted) = events[3] else {
+            Issue.record("unexpected events: \(events)")
+            return
+        }
+        #expect(first == [ObjectChange(key: "a", value: 1)])
+        #expect(second == [ObjectChange(key: "b", value: 2)])
+        #expect(end == [ObjectChange(key: "c", value: 3)])
+        #expect(relisted == [ObjectChange(key: "b", value: 5), ObjectChange(key: "c", value: nil)])
     }
 
     @Test("a relist after expiry hands on removals of what vanished meanwhile")

@@ -1,6 +1,7 @@
 import NetworkModel
-import Cluster
+@testable import Cluster
 import IPAM
+import Logging
 import Testing
 import TestSupport
 
@@ -32,6 +33,23 @@ struct NodeWatchTests {
             try await client.delete(.key(EtcdKeys.node("a")))
             try await recorder.nextNodes(named: ["n2"])
             await recorder.stop()
+        }
+    }
+
+    @Test("a list of several pages hands on each page but the last as it is read, and every node once")
+    func listPages() async throws {
+        try await withEtcdServer { server in
+            let client = try EtcdClient(endpoints: [server.endpoint])
+            for index in 1...5 {
+                try await client.put(EtcdPut(key: EtcdKeys.node("n\(index)"),
+                                             value: recordJSON(publicIP: "198.18.0.\(index)", podCIDR: "10.244.\(index).0/24")))
+            }
+            let collection = EtcdNodeCollection(client: client, pageSize: 2, logger: Logger(label: "test"))
+            var pages: [[String]] = []
+            let listing = try await collection.list { pages.append($0.map(\.key)) }
+            #expect(pages == [["n1", "n2"], ["n3", "n4"]])
+            #expect(listing.objects.map(\.key) == ["n1", "n2", "n3", "n4", "n5"])
+            #expect(listing.objects.compactMap(\.value?.publicIP) == (1...5).map { IPAddress("198.18.0.\($0)")! })
         }
     }
 
