@@ -16,6 +16,13 @@ extension EtcdClient {
         return (response.kvs ?? []).map { String(decoding: $0.key.bytes, as: UTF8.self) }
     }
 
+    /// How many keys `selector` covers (`count_only`): etcd counts them without sending any.
+    public func count(_ selector: EtcdKeySelector) async throws -> Int64 {
+        let request = WireRangeRequest(key: WireBytes(selector.key), range_end: selector.rangeEnd, count_only: true)
+        let response = try await call("kv/range", request, key: selector.key, as: WireRangeResponse.self)
+        return response.count?.value ?? 0
+    }
+
     /// The keys `selector` covers, in pages of at most `pageSize` keys handed to `page` one at a
     /// time with whether it is the last (so a large range is decoded as it arrives, never held
     /// whole), all read at the revision of the first page: one consistent snapshot, which the

@@ -73,6 +73,8 @@ struct WireRangeRequest: Encodable {
     var limit: WireInt64?
     /// Only the keys and their metadata, no values.
     var keys_only: Bool?
+    /// Only how many keys there are.
+    var count_only: Bool?
 }
 
 struct WireRangeResponse: Decodable {
@@ -80,6 +82,8 @@ struct WireRangeResponse: Decodable {
     var kvs: [WireKeyValue]?
     /// True when `limit` cut the answer short.
     var more: Bool?
+    /// How many keys the range holds (also when `limit` or `count_only` left them out).
+    var count: WireInt64?
 }
 
 struct WirePutRequest: Encodable {

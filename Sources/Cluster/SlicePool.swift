@@ -41,11 +41,12 @@ public struct SlicePool: Hashable, Sendable {
         prefix.length == sliceLength && prefix.isNetwork && clusterCIDR.contains(prefix)
     }
 
-    /// The first slice, in address order, that overlaps nothing in `taken`; `preferred` instead
-    /// when it is a slice of the pool and free. Nil when every slice is taken. Taken prefixes of
-    /// other lengths block every slice they overlap; other families and prefixes outside the
-    /// pool are ignored.
-    public func firstFree(excluding taken: some Sequence<IPPrefix>, preferring preferred: IPPrefix? = nil) -> IPPrefix? {
+    /// The first slice, in address order from the `first`-th, that overlaps nothing in
+    /// `taken`; `preferred` instead when it is a slice of the pool and free. Nil when every
+    /// slice from there on is taken. Taken prefixes of other lengths block every slice they
+    /// overlap; other families and prefixes outside the pool are ignored.
+    public func firstFree(excluding taken: some Sequence<IPPrefix>, preferring preferred: IPPrefix? = nil,
+                          from first: UInt64 = 0) -> IPPrefix? {
         let blocked = taken.filter { $0.family == clusterCIDR.family && $0.overlaps(clusterCIDR) }
             .map { (start: $0.network.address.value, end: $0.lastAddress.value) }
         if let preferred, isSlice(preferred),
@@ -54,7 +55,9 @@ public struct SlicePool: Hashable, Sendable {
         }
         let base = clusterCIDR.address.value
         let last = clusterCIDR.lastAddress.value
-        var candidate = base
+        let (skipped, overflow) = sliceSize.multipliedReportingOverflow(by: UInt128(first))
+        guard !overflow, skipped <= last - base else { return nil }
+        var candidate = base + skipped
         for interval in blocked.sorted(by: { $0.start < $1.start }) {
             if interval.end < candidate { continue }
             if interval.start > candidate + (sliceSize - 1) { break }

@@ -38,6 +38,16 @@ struct SlicePoolTests {
         #expect(pool.firstFree(excluding: [], preferring: IPPrefix("10.244.7.0/25")) == IPPrefix("10.244.0.0/24"))
     }
 
+    @Test("a search from the n-th slice passes over the ones before it, free or not, and ends with the pool")
+    func fromSlice() throws {
+        #expect(pool.firstFree(excluding: [], from: 5) == IPPrefix("10.244.5.0/24"))
+        #expect(pool.firstFree(excluding: prefixes("10.244.5.0/24", "10.244.6.0/25"), from: 5) == IPPrefix("10.244.7.0/24"))
+        #expect(pool.firstFree(excluding: [], preferring: IPPrefix("10.244.1.0/24"), from: 5) == IPPrefix("10.244.1.0/24"))
+        #expect(pool.firstFree(excluding: prefixes("10.244.255.0/24"), from: 255) == nil)
+        #expect(pool.firstFree(excluding: [], from: 256) == nil)
+        #expect(pool.firstFree(excluding: [], from: .max) == nil)
+    }
+
     @Test("a full pool has no free slice")
     func full() throws {
         let small = try SlicePool(clusterCIDR: IPPrefix("10.244.0.0/23")!, sliceLength: 24)

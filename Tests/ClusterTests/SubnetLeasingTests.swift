@@ -1,5 +1,5 @@
 import NetworkModel
-import Cluster
+@testable import Cluster
 import IPAM
 import Testing
 import TestSupport
@@ -70,6 +70,32 @@ struct SubnetLeasingTests {
             try await source.client.put(EtcdPut(key: EtcdKeys.subnet(slice), value: recordJSON(publicIP: "198.18.0.99", podCIDR: "\(slice)")))
             let lease = try await source.claim(registration(4))
             #expect(lease.node.podCIDRs == [IPPrefix("10.244.1.0/24")!])
+        }
+    }
+
+    @Test("in a large cluster a new slice is probed for from the number of locks; too many taken probes read every lock")
+    func probing() async throws {
+        try await withEtcdServer { server in
+            let client = try EtcdClient(endpoints: [server.endpoint])
+            let pool = try SlicePool(clusterCIDR: IPPrefix("10.244.0.0/16")!, sliceLength: 24)
+            let leaser = SubnetLeaser(client: client, pools: [pool], leaseTTL: 60, logger: testLogger, probingThreshold: 3)
+            func lock(_ indices: some Sequence<Int>) async throws {
+                for index in indices {
+                    let slice = "10.244.\(index).0/24"
+                    try await client.put(EtcdPut(key: EtcdKeys.subnet(IPPrefix(slice)!), value: recordJSON(publicIP: "198.18.1.\(index)", podCIDR: slice)))
+                }
+            }
+            // Five locks with a hole at 2, and 5 itself taken (handed out out of order): the
+            // probe starts at the fifth slice, finds it taken and moves on; the hole stays.
+            try await lock([0, 1, 3, 4, 5])
+            #expect(try await leaser.acquire(registration(1)).node.podCIDRs == [IPPrefix("10.244.6.0/24")!])
+            // Fourteen locks, the eight slices from the fourteenth taken: the probes give up and
+            // every lock is read.
+            try await lock(14..<22)
+            #expect(try await leaser.acquire(registration(2)).node.podCIDRs == [IPPrefix("10.244.2.0/24")!])
+            // At or under the threshold nothing is probed: the first free slice.
+            let small = SubnetLeaser(client: client, pools: [pool], leaseTTL: 60, logger: testLogger, probingThreshold: 100)
+            #expect(try await small.acquire(registration(3)).node.podCIDRs == [IPPrefix("10.244.7.0/24")!])
         }
     }
 
