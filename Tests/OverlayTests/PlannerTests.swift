@@ -143,4 +143,15 @@ struct AfterApplyingTests {
         // The next plan retries exactly the refused writes.
         #expect(Set(Planner.plan(desired: desired, observed: state)) == Set(failed))
     }
+
+    @Test("a state split by another's keys: a changed entry goes with its key, the rest stays; nothing split from nothing")
+    func partitionedByKeys() {
+        let kept = Fixture.desired(.vxlan, [Fixture.node(2), Fixture.node(3)]).datapath
+        let wanted = Fixture.desired(.vxlan, [Fixture.node(3, publicIP: "198.19.0.3"), Fixture.node(4)]).datapath
+        let (shared, rest) = kept.partitioned(byKeysOf: wanted)
+        #expect(shared == Fixture.desired(.vxlan, [Fixture.node(3)]).datapath)
+        #expect(rest == Fixture.desired(.vxlan, [Fixture.node(2)]).datapath)
+        #expect(shared.union(rest) == kept)
+        #expect(DatapathState.empty.partitioned(byKeysOf: wanted) == (.empty, .empty))
+    }
 }
