@@ -7,7 +7,7 @@ public struct AgentMetrics: Sendable {
     let peers: Gauge
     /// The peers' slices by family (`ipv4`, `ipv6`): what this node routes to.
     let peerSlices: @Sendable (IPFamily) -> Gauge
-    /// Reconciles by trigger (`list`, `list page`, `event` or `resync`).
+    /// Reconciles by trigger (`list`, `list_page`, `event` or `resync`).
     let reconciles: @Sendable (String) -> Counter
     /// Kernel writes that failed (retried on the next reconcile).
     let failedOperations: Counter

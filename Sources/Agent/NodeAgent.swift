@@ -94,7 +94,7 @@ public struct NodeAgent: Service {
     /// Why a pass runs: the label of its metrics and log lines.
     private enum PassKind: String {
         case list
-        case listPage = "list page"
+        case listPage = "list_page"
         case event
         case resync
     }

@@ -101,8 +101,9 @@ public final class Reconciler: Sendable {
     }
 
     /// Makes the datapath follow `changes` to the peers it was last given: work in proportion
-    /// to the changes. The first call must carry every node of a complete list (the engine's
-    /// first `.listed`); until then nothing is withdrawn. Throws as `reconcile(peers:)`.
+    /// to the changes. The first call completes a list: it carries every node of it (the
+    /// engine's first `.listed`), or every node the pages before it (`reconcile(listPage:)`)
+    /// did not; until then nothing is withdrawn. Throws as `reconcile(peers:)`.
     @discardableResult
     public func reconcile(changes: [PeerChange]) throws -> ReconcileSummary {
         try update(initial: changes.compactMap(\.node), completesList: true) { $0.apply(changes) }
@@ -160,17 +161,28 @@ public final class Reconciler: Sendable {
                 state.nexthopIDs.release(target)
             }
         }
-        let (replaced, kept) = planned(removed, desired: added, state)
-        let (sent, failures) = try send(Planner.groups(desired: added, observed: replaced), &state)
-        if failures.isEmpty {
-            state.applied = .desired(leftover: kept)
-        } else if state.isReadingList {
-            state.applied = .unknown
-        } else if let table = state.table {
-            let reached = replaced.afterApplying(desired: added, failed: failures.map(\.operation))
-            state.applied = .known(kernelShaped(table.desired.datapath, &state).replacing(added, with: reached))
+        let (sent, failures) = try write(added, over: removed, &state) { reached, state in
+            kernelShaped(state.table?.desired.datapath ?? .empty, &state).replacing(added, with: reached)
         }
         return summary(sent: sent, failures, readKernel: false, &state, since: start)
+    }
+
+    /// Plans `desired` against `observed` and sends it, then records what the kernel holds:
+    /// the desired state (with the leftover while a first list is read), or after refusals
+    /// `whole` of what the planned entries reached (unknown while a list is read: the next
+    /// pass reads the kernel).
+    private func write(_ desired: DatapathState, over observed: DatapathState, _ state: inout State,
+                       whole: (DatapathState, inout State) -> DatapathState) throws -> (sent: Int, failures: [DatapathFailure]) {
+        let (planned, leftover) = planned(observed, desired: desired, state)
+        let (sent, failures) = try send(Planner.groups(desired: desired, observed: planned), &state)
+        if failures.isEmpty {
+            state.applied = .desired(leftover: leftover)
+        } else if state.isReadingList {
+            state.applied = .unknown
+        } else {
+            state.applied = .known(whole(planned.afterApplying(desired: desired, failed: failures.map(\.operation)), &state))
+        }
+        return (sent, failures)
     }
 
     /// What a pass plans against, of `observed`: all of it, or, while a first list is being
@@ -185,8 +197,8 @@ public final class Reconciler: Sendable {
     /// Re-ensures the vxlan device, reads what this reconciler owns from the kernel (routes
     /// with its protocol; neighbours and FDB entries on its device), and repairs any drift
     /// from the last peer list: an entry deleted or changed by hand comes back, one added with
-    /// its protocol goes. Before the first `reconcile(peers:)` it only reads. Throws as
-    /// `reconcile(peers:)`.
+    /// its protocol goes. Before the first list it only reads; while one is being read it
+    /// repairs the listed peers' entries and deletes nothing. Throws as `reconcile(peers:)`.
     @discardableResult
     public func resync() throws -> ReconcileSummary {
         try state.withLock { state in
@@ -279,16 +291,7 @@ public final class Reconciler: Sendable {
         if !state.isReadingList, state.shape == .nexthop {
             state.nexthopIDs.retain(only: table.desired.datapath.nexthopTargets)
         }
-        state.applied = .known(observed)
-        let (planned, leftover) = planned(observed, desired: desired, state)
-        let (sent, failures) = try send(Planner.groups(desired: desired, observed: planned), &state)
-        if failures.isEmpty {
-            state.applied = .desired(leftover: leftover)
-        } else if state.isReadingList {
-            state.applied = .unknown
-        } else {
-            state.applied = .known(observed.afterApplying(desired: desired, failed: failures.map(\.operation)))
-        }
+        let (sent, failures) = try write(desired, over: observed, &state) { reached, _ in reached }
         return summary(sent: sent, failures, readKernel: readKernel, &state, since: start)
     }
 
