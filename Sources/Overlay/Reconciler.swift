@@ -33,9 +33,10 @@ import Glibc
 ///   the first `reconcile(peers:)` (a complete, successful list from the datastore) it
 ///   withdraws nothing, and stopping the agent removes nothing.
 /// - A first list read in pages is written as it arrives (`reconcile(listPage:)`): a page only
-///   adds and replaces, since the peers on later pages are not known yet; what the kernel
-///   holds of ours that no listed peer wants is remembered as leftover and deleted when the
-///   list is complete. At 20,000 peers this overlaps the kernel writes with the list.
+///   adds and replaces, since the peers on later pages are not known yet, and deletions wait
+///   for the complete list. At 20,000 peers this overlaps the kernel writes with the list. A
+///   page never costs a full pass: over a kernel that already holds entries of ours (a
+///   restarted agent, whose entries are mostly right) the list is applied once it is complete.
 public final class Reconciler: Sendable {
     /// The configuration this reconciler programs.
     public let config: OverlayConfig
@@ -69,10 +70,8 @@ public final class Reconciler: Sendable {
     private enum Applied {
         /// Not known: read the kernel before planning.
         case unknown
-        /// The table's desired state (the last pass converged) and, besides it, `leftover`:
-        /// entries of ours that no listed peer wants. Only a first list still being read leaves
-        /// any (pages withdraw nothing); empty otherwise.
-        case desired(leftover: DatapathState)
+        /// Exactly the table's desired state (the last pass converged).
+        case desired
         /// This state (some writes were refused).
         case known(DatapathState)
     }
@@ -133,17 +132,11 @@ public final class Reconciler: Sendable {
             }
             state.isReadingList = state.isReadingList && !completesList
             switch (change(&state.table!), state.applied) {
-            case (.delta(let delta), .desired(let leftover)) where state.isReadingList || leftover.isEmpty:
-                // The kernel held the old desired state and the leftover: the delta is the
-                // whole difference.
-                return try send(delta, besides: leftover, &state, since: start)
-            case (.delta(let delta), .desired(let leftover)):
-                // The list is complete and the kernel holds entries no peer wants: a full pass.
-                let previous = state.table!.desired.datapath.replacing(delta.added, with: delta.removed)
-                state.applied = .known(kernelShaped(previous, &state).union(leftover))
-                return try converge(&state, since: start)
-            case (.rebuilt(let previous), .desired(let leftover)):
-                state.applied = .known(kernelShaped(previous, &state).union(leftover))
+            case (.delta(let delta), .desired):
+                // The kernel held the old desired state: the delta is the whole difference.
+                return try send(delta, &state, since: start)
+            case (.rebuilt(let previous), .desired):
+                state.applied = .known(kernelShaped(previous, &state))
                 return try converge(&state, since: start)
             case (.delta, _), (.rebuilt, _):
                 return try converge(&state, since: start)
@@ -151,47 +144,25 @@ public final class Reconciler: Sendable {
         }
     }
 
-    /// Sends `delta` to a kernel holding the table's previous desired state and `leftover`.
-    private func send(_ delta: PeerTable.Delta, besides leftover: DatapathState, _ state: inout State,
-                      since start: ContinuousClock.Instant) throws -> ReconcileSummary {
-        let removed = kernelShaped(delta.removed, &state).union(leftover)
+    /// Sends `delta` to a kernel holding the table's previous desired state. While a list is
+    /// read nothing is withdrawn: entries of a page's peers that no peer wants any more stay,
+    /// and the kernel's state is then known apart from the table (later pages wait for the
+    /// list's end).
+    private func send(_ delta: PeerTable.Delta, _ state: inout State, since start: ContinuousClock.Instant) throws -> ReconcileSummary {
+        let removed = kernelShaped(delta.removed, &state)
         let added = kernelShaped(delta.added, &state)
         if !state.isReadingList, state.shape == .nexthop {
             for target in delta.removed.nexthopTargets.subtracting(delta.added.nexthopTargets) {
                 state.nexthopIDs.release(target)
             }
         }
-        let (sent, failures) = try write(added, over: removed, &state) { reached, state in
-            kernelShaped(state.table?.desired.datapath ?? .empty, &state).replacing(added, with: reached)
+        let (replaced, kept) = state.isReadingList ? removed.partitioned(byKeysOf: added) : (removed, .empty)
+        let (sent, failures) = try send(Planner.groups(desired: added, observed: replaced), &state)
+        if !failures.isEmpty || !kept.isEmpty, let table = state.table {
+            let reached = replaced.afterApplying(desired: added, failed: failures.map(\.operation))
+            state.applied = .known(kernelShaped(table.desired.datapath, &state).replacing(added, with: reached).union(kept))
         }
         return summary(sent: sent, failures, readKernel: false, &state, since: start)
-    }
-
-    /// Plans `desired` against `observed` and sends it, then records what the kernel holds:
-    /// the desired state (with the leftover while a first list is read), or after refusals
-    /// `whole` of what the planned entries reached (unknown while a list is read: the next
-    /// pass reads the kernel).
-    private func write(_ desired: DatapathState, over observed: DatapathState, _ state: inout State,
-                       whole: (DatapathState, inout State) -> DatapathState) throws -> (sent: Int, failures: [DatapathFailure]) {
-        let (planned, leftover) = planned(observed, desired: desired, state)
-        let (sent, failures) = try send(Planner.groups(desired: desired, observed: planned), &state)
-        if failures.isEmpty {
-            state.applied = .desired(leftover: leftover)
-        } else if state.isReadingList {
-            state.applied = .unknown
-        } else {
-            state.applied = .known(whole(planned.afterApplying(desired: desired, failed: failures.map(\.operation)), &state))
-        }
-        return (sent, failures)
-    }
-
-    /// What a pass plans against, of `observed`: all of it, or, while a first list is being
-    /// read, only the entries under a key of `desired`; the rest is kept as leftover.
-    private func planned(_ observed: DatapathState, desired: DatapathState,
-                         _ state: State) -> (planned: DatapathState, leftover: DatapathState) {
-        guard state.isReadingList else { return (observed, .empty) }
-        let (shared, rest) = observed.partitioned(byKeysOf: desired)
-        return (shared, rest)
     }
 
     /// Re-ensures the vxlan device, reads what this reconciler owns from the kernel (routes
@@ -235,7 +206,9 @@ public final class Reconciler: Sendable {
         try state.withLock { state in
             guard let table = state.table else { return [] }
             let desired = kernelShaped(table.desired.datapath, &state)
-            return Planner.plan(desired: desired, observed: planned(try observe(state), desired: desired, state).planned)
+            let observed = try observe(state)
+            // While a list is read, entries of peers not listed yet are no drift.
+            return Planner.plan(desired: desired, observed: state.isReadingList ? observed.partitioned(byKeysOf: desired).shared : observed)
         }
     }
 
@@ -280,25 +253,28 @@ public final class Reconciler: Sendable {
             (observed, readKernel) = (try observe(state), true)
             for nexthop in observed.nexthops { state.nexthopIDs.adopt(nexthop) }
         case .known(let known): (observed, readKernel) = (known, false)
-        case .desired(let leftover):
-            (observed, readKernel) = (kernelShaped(state.table?.desired.datapath ?? .empty, &state).union(leftover), false)
+        case .desired: (observed, readKernel) = (kernelShaped(state.table?.desired.datapath ?? .empty, &state), false)
         }
-        guard let table = state.table else {
-            state.applied = .known(observed)
+        state.applied = .known(observed)
+        // While a list is read, a full pass runs only over a kernel holding nothing of ours (a
+        // fresh node: it adds); otherwise it would compare the whole table once a page, so it
+        // runs once, when the list is complete.
+        guard let table = state.table, !state.isReadingList || observed.isEmpty else {
             return summary(sent: 0, [], readKernel: readKernel, &state, since: start)
         }
         let desired = kernelShaped(table.desired.datapath, &state)
-        if !state.isReadingList, state.shape == .nexthop {
-            state.nexthopIDs.retain(only: table.desired.datapath.nexthopTargets)
+        if state.shape == .nexthop { state.nexthopIDs.retain(only: table.desired.datapath.nexthopTargets) }
+        let (sent, failures) = try send(Planner.groups(desired: desired, observed: observed), &state)
+        if !failures.isEmpty {
+            state.applied = .known(observed.afterApplying(desired: desired, failed: failures.map(\.operation)))
         }
-        let (sent, failures) = try write(desired, over: observed, &state) { reached, _ in reached }
         return summary(sent: sent, failures, readKernel: readKernel, &state, since: start)
     }
 
     /// Sends the plan, one group at a time (each built only when its turn comes); afterwards
-    /// the kernel holds what was planned except for the returned refusals (a delete of an
-    /// entry already gone is no refusal); the caller records that. A transport failure leaves
-    /// the kernel's state unknown and is rethrown. Returns how many operations were sent.
+    /// the kernel holds the desired state except for the returned refusals (a delete of an
+    /// entry already gone is no refusal). A transport failure leaves the kernel's state unknown
+    /// and is rethrown. Returns how many operations were sent.
     private func send(_ plan: [() -> [DatapathOperation]], _ state: inout State) throws -> (sent: Int, failures: [DatapathFailure]) {
         var sent = 0
         var failures: [DatapathFailure] = []
@@ -313,6 +289,7 @@ public final class Reconciler: Sendable {
             state.applied = .unknown
             throw error
         }
+        state.applied = .desired
         report(failures, &state)
         return (sent, failures)
     }

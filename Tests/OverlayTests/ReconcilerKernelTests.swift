@@ -126,29 +126,63 @@ struct ReconcilerKernelTests {
         }
     }
 
-    @Test("a first list's pages add and replace and withdraw nothing, also on resync; its end withdraws what no peer wants")
+    @Test("on a fresh node each page writes its own peers and reads the kernel once; the list's end writes only its rest")
+    func listPagesOnFreshNode() throws {
+        try KernelNode.with { node throws in
+            let reconciler = node.reconciler(.vxlan)
+            let first = try reconciler.reconcile(listPage: [listed(Fixture.node(2)), listed(Fixture.node(3))])
+            #expect(first.observedKernel && first.applied == 8)  // neighbour, FDB entry, nexthop, route each
+            #expect(reconciler.isReadingList)
+            let second = try reconciler.reconcile(listPage: [listed(Fixture.node(4))])
+            #expect(!second.observedKernel && second.applied == 4)
+            let end = try reconciler.reconcile(changes: [listed(Fixture.node(5))])
+            #expect(!end.observedKernel && end.applied == 4 && end.isConverged)
+            #expect(!reconciler.isReadingList)
+            let peers = (2...5).map { Fixture.node($0) }
+            #expect(try node.trellisRoutes() == Set(peers.map { vxlanLines($0).route }))
+            let writer = CountingWriter(node.handle)
+            #expect(try node.reconciler(.vxlan, writer: writer).reconcile(peers: peers).applied == 0)
+            #expect(writer.writes == 0)
+        }
+    }
+
+    @Test("a page that moves an earlier page's peer replaces in place and deletes nothing until the list ends")
+    func listPageMovesPeer() throws {
+        try KernelNode.with { node throws in
+            let reconciler = node.reconciler(.vxlan)
+            try reconciler.reconcile(listPage: [listed(Fixture.node(2)), listed(Fixture.node(3))])
+            let moved = Fixture.node(3, vtepMAC: "02:00:00:00:00:33")
+            #expect(try reconciler.reconcile(listPage: [listed(moved)]).applied == 2)  // neighbour, new FDB entry
+            #expect(try node.vxlanFDB() == Set([Fixture.node(2), Fixture.node(3), moved].map { vxlanLines($0).fdb }))
+            // The kernel now holds more than the table: later pages wait for the list's end.
+            #expect(try reconciler.reconcile(listPage: [listed(Fixture.node(4))]).applied == 0)
+            let end = try reconciler.reconcile(changes: [])
+            #expect(end.applied == 5 && end.isConverged)  // peer 4's four entries, the old FDB entry deleted
+            let final = [Fixture.node(2), moved, Fixture.node(4)].map(vxlanLines)
+            #expect(try node.trellisRoutes() == Set(final.map(\.route)))
+            #expect(try node.vxlanNeighbors() == Set(final.map(\.neighbor)))
+            #expect(try node.vxlanFDB() == Set(final.map(\.fdb)))
+        }
+    }
+
+    @Test("over a kernel that already holds entries, pages write and withdraw nothing; the list's end converges once")
     func listPagesOverOldState() throws {
         try KernelNode.with { node throws in
             // What the previous run left: peers 2, 3 and 4.
             try node.reconciler(.vxlan).reconcile(peers: [Fixture.node(2), Fixture.node(3), Fixture.node(4)])
             let writer = CountingWriter(node.handle)
             let restarted = node.reconciler(.vxlan, writer: writer)
-            // First page: peer 2 as it was, peer 5 new; peers 3 and 4 are not read yet.
             let first = try restarted.reconcile(listPage: [listed(Fixture.node(2)), listed(Fixture.node(5))])
-            #expect(first.observedKernel && first.applied == 4)  // peer 5's neighbour, FDB entry, nexthop, route
-            #expect(restarted.isReadingList)
-            // Second page: peer 3 moved to another public IP.
+            #expect(first.observedKernel && first.applied == 0)
             let moved = Fixture.node(3, publicIP: "198.19.0.3")
-            let second = try restarted.reconcile(listPage: [listed(moved)])
-            #expect(!second.observedKernel && second.applied == 1)
-            let kept = [Fixture.node(2), moved, Fixture.node(4), Fixture.node(5)].map(vxlanLines)
-            #expect(try node.trellisRoutes() == Set(kept.map(\.route)))
-            #expect(try node.vxlanFDB() == Set(kept.map(\.fdb)))
+            #expect(try restarted.reconcile(listPage: [listed(moved)]).applied == 0)
             #expect(try restarted.resync().applied == 0)
-            #expect(try restarted.drift().isEmpty, "peer 4 is no drift before the list ends")
-            // The list ends without peer 4.
+            #expect(!(try restarted.drift().contains { $0.kind.hasPrefix("delete") }), "peer 4 is no drift before the list ends")
+            #expect(try node.trellisRoutes() == Set([2, 3, 4].map { vxlanLines(Fixture.node($0)).route }))
+            #expect(writer.writes == 0)
+            // The list ends without peer 4: peer 5 added, peer 3's FDB entry moved, peer 4 withdrawn.
             let end = try restarted.reconcile(changes: [])
-            #expect(!restarted.isReadingList && end.applied == 4)
+            #expect(end.applied == 9 && end.isConverged)
             let final = [Fixture.node(2), moved, Fixture.node(5)].map(vxlanLines)
             #expect(try node.trellisRoutes() == Set(final.map(\.route)))
             #expect(try node.vxlanNeighbors() == Set(final.map(\.neighbor)))
@@ -156,24 +190,6 @@ struct ReconcilerKernelTests {
             let writes = writer.writes
             #expect(try restarted.resync().applied == 0)
             #expect(writer.writes == writes)
-        }
-    }
-
-    @Test("on a fresh node each page writes its own peers and reads the kernel once; the list's end writes only its rest")
-    func listPagesOnFreshNode() throws {
-        try KernelNode.with { node throws in
-            let reconciler = node.reconciler(.vxlan)
-            let first = try reconciler.reconcile(listPage: [listed(Fixture.node(2)), listed(Fixture.node(3))])
-            #expect(first.observedKernel && first.applied == 8)
-            let second = try reconciler.reconcile(listPage: [listed(Fixture.node(4))])
-            #expect(!second.observedKernel && second.applied == 4)
-            let end = try reconciler.reconcile(changes: [listed(Fixture.node(5))])
-            #expect(!end.observedKernel && end.applied == 4 && end.isConverged)
-            let peers = (2...5).map { Fixture.node($0) }
-            #expect(try node.trellisRoutes() == Set(peers.map { vxlanLines($0).route }))
-            let writer = CountingWriter(node.handle)
-            #expect(try node.reconciler(.vxlan, writer: writer).reconcile(peers: peers).applied == 0)
-            #expect(writer.writes == 0)
         }
     }
 
