@@ -152,12 +152,42 @@ public struct EtcdServerError: Error, CustomStringConvertible {
 }
 
 /// Runs `body` with a fresh etcd that is killed and whose data is removed afterwards, also when
-/// `body` throws.
+/// `body` throws. One at a time in the test process: suites of different test targets run in
+/// parallel, and lease timing on two shared cores is not something to run several etcd members
+/// against at once.
 public func withEtcdServer<T>(listenAddress: String = "127.0.0.1", namespace: String? = nil, extraArguments: [String] = [],
                               tls: EtcdServer.TLS? = nil, _ body: (EtcdServer) async throws -> T) async throws -> T {
-    let server = try EtcdServer(listenAddress: listenAddress, namespace: namespace, extraArguments: extraArguments, tls: tls)
-    defer { server.kill() }
-    return try await body(server)
+    await EtcdTurn.shared.take()
+    let result: T
+    do {
+        let server = try EtcdServer(listenAddress: listenAddress, namespace: namespace, extraArguments: extraArguments, tls: tls)
+        defer { server.kill() }
+        result = try await body(server)
+    } catch {
+        await EtcdTurn.shared.pass()
+        throw error
+    }
+    await EtcdTurn.shared.pass()
+    return result
+}
+
+/// Whose turn it is to run an etcd: one holder, the others wait in order.
+private actor EtcdTurn {
+    static let shared = EtcdTurn()
+    private var taken = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func take() async {
+        guard taken else {
+            taken = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func pass() {
+        if waiting.isEmpty { taken = false } else { waiting.removeFirst().resume() }
+    }
 }
 
 /// A TCP port nothing listens on at `address` right now (the kernel's pick for port 0).
