@@ -256,6 +256,7 @@ class Monitor:
         self.sock.bind((0, self.RTMGRP_LINK | self.RTMGRP_NEIGH | self.RTMGRP_IPV4_ROUTE))
         self.routes, self.neighbours, self.fdb = set(), set(), set()
         self.device_created = None
+        self.last_read = None  # perf_counter time of the last read that returned something
         self.buffer = bytearray(1 << 20)
 
     def close(self):
@@ -329,6 +330,7 @@ class Monitor:
             try:
                 size = self._receive()
             except BlockingIOError:
+                self.last_read = now
                 return seen, now
             now = time.perf_counter()
             seen += self._parse(self.buffer, size, now)
@@ -348,8 +350,9 @@ class Monitor:
 
     def wait_counts(self, expected, deadline, alive=lambda: True):
         """Reads until every count reaches `expected`; returns the time of the read that
-        completed them. Fails at `deadline` (perf_counter) or when `alive()` turns false."""
-        last = None
+        completed them (an earlier poll's, when that one already did). Fails at `deadline`
+        (perf_counter) or when `alive()` turns false."""
+        last = self.last_read
         while min(self.counts()) < expected:
             if time.perf_counter() > deadline:
                 raise SystemExit(f"timed out: kernel holds routes/neighbours/FDB {self.counts()}, expected {expected}")
