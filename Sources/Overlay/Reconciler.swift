@@ -168,8 +168,8 @@ public final class Reconciler: Sendable {
     /// Re-ensures the vxlan device, reads what this reconciler owns from the kernel (routes
     /// with its protocol; neighbours and FDB entries on its device), and repairs any drift
     /// from the last peer list: an entry deleted or changed by hand comes back, one added with
-    /// its protocol goes. Before the first list it only reads; while one is being read it
-    /// repairs the listed peers' entries and deletes nothing. Throws as `reconcile(peers:)`.
+    /// its protocol goes. Until a first list is complete it only reads (on a fresh node it adds
+    /// what the pages so far want). Throws as `reconcile(peers:)`.
     @discardableResult
     public func resync() throws -> ReconcileSummary {
         try state.withLock { state in
