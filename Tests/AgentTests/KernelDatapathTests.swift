@@ -21,12 +21,7 @@ import TestSupport
 
         static func with(masquerade: Bool = true, _ body: (Node) throws -> Void) throws {
             try withTestNamespace { namespace in
-                try namespace.exec(["ip", "-batch", "-"], input: """
-                    link add ua type veth peer name ub
-                    addr add 198.18.7.1/24 dev ua
-                    link set ua up
-                    link set ub up
-                    """)
+                try addUnderlay(in: namespace)
                 let runDir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-kd-\(UUID().uuidString)").path
                 defer { try? FileManager.default.removeItem(atPath: runDir) }
                 let config = AgentConfig(nodeName: "k1", datastore: .kubernetes(kubeconfig: nil),
@@ -37,6 +32,16 @@ import TestSupport
                                                   logger: Logger(label: "test"))
                 try body(Node(namespace: namespace, runDir: runDir, datapath: datapath))
             }
+        }
+
+        /// The underlay `ua` (198.18.7.1/24), up, in `namespace`.
+        static func addUnderlay(in namespace: TestNamespace) throws {
+            try namespace.exec(["ip", "-batch", "-"], input: """
+                link add ua type veth peer name ub
+                addr add 198.18.7.1/24 dev ua
+                link set ua up
+                link set ub up
+                """)
         }
 
         /// Runs `step` inside the namespace.

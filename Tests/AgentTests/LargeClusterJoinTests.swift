@@ -59,12 +59,7 @@ import TestSupport
                 _ = try await client.transaction(if: [], then: puts)
             }
             try await withTestNamespace { namespace in
-                try namespace.exec(["ip", "-batch", "-"], input: """
-                    link add ua type veth peer name ub
-                    addr add 198.18.7.1/24 dev ua
-                    link set ua up
-                    link set ub up
-                    """)
+                try KernelDatapathTests.Node.addUnderlay(in: namespace)
                 let runDir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-join-\(UUID().uuidString)").path
                 defer { try? FileManager.default.removeItem(atPath: runDir) }
                 let config = AgentConfig(nodeName: "joiner", datastore: .etcd(endpoints: [server.endpoint]),
